@@ -1,0 +1,170 @@
+package org.jdiffusion.autograd;
+
+import org.jdiffusion.tensor.DType;
+import org.jdiffusion.tensor.Device;
+import org.jdiffusion.tensor.Shapes;
+import org.jdiffusion.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A tensor in the autograd graph: its value ({@link #data()}), whether gradients flow to it, the
+ * node that produced it, and for leaves the accumulated {@link #grad()}. Ops are the static methods
+ * of the {@code *Functions} classes, each with its backward rule beside its forward; the instance
+ * methods here are short forms of the common ones.
+ */
+public final class Variable {
+    private Tensor data;
+    private Tensor grad;
+    private final boolean requiresGrad;
+    final Node node;
+
+    private Variable(Tensor data, boolean requiresGrad, Node node) {
+        this.data = data;
+        this.requiresGrad = requiresGrad;
+        this.node = node;
+    }
+
+    /** A leaf that requires grad (a parameter or an input to differentiate by). */
+    public static Variable param(Tensor data) { return new Variable(data, true, null); }
+
+    /** A leaf without gradient. */
+    public static Variable constant(Tensor data) { return new Variable(data, false, null); }
+
+    /**
+     * The result of op {@code name}: recorded with its rule when grad mode is on and some input
+     * requires grad, else a constant. Used by every *Functions op.
+     */
+    static Variable result(Tensor out, String name, Node.Rule rule, Variable... inputs) {
+        if (!Grad.isEnabled()) return constant(out);
+        for (Variable v : inputs)
+            if (v != null && v.requiresGrad) return new Variable(out, true, new Node(name, inputs, rule));
+        return constant(out);
+    }
+
+    public Tensor data() { return data; }
+
+    /** Replaces the value (same shape, dtype and device); for loading parameters. */
+    public void setData(Tensor t) {
+        if (!java.util.Arrays.equals(t.shape(), data.shape()) || t.dtype() != data.dtype() || !t.device().equals(data.device()))
+            throw new IllegalArgumentException("setData: " + t.describe() + " does not match " + data.describe());
+        data = t;
+    }
+
+    /** The accumulated gradient of a leaf, or null before any backward reached it. */
+    public Tensor grad() { return grad; }
+
+    public void setGrad(Tensor g) { grad = g; }
+
+    public void zeroGrad() { grad = null; }
+
+    public boolean requiresGrad() { return requiresGrad; }
+
+    public boolean isLeaf() { return node == null; }
+
+    /** The same value, cut from the graph. */
+    public Variable detach() { return constant(data); }
+
+    /** The op that produced this variable, or null for a leaf. */
+    public String op() { return node == null ? null : node.op; }
+
+    public int[] shape() { return data.shape(); }
+
+    public int size(int dim) { return data.size(dim); }
+
+    public int dim() { return data.dim(); }
+
+    public DType dtype() { return data.dtype(); }
+
+    public Device device() { return data.device(); }
+
+    public double item() { return data.item(); }
+
+    // ---- backward -----------------------------------------------------------------------------
+
+    /** Backward from a one-element output with upstream gradient 1. */
+    public void backward() {
+        if (data.numel() != 1)
+            throw new IllegalArgumentException("backward: needs a one-element output or an explicit gradient, got " + data.describe());
+        backward(Tensor.ones(data.dtype(), data.device(), data.shape()), false);
+    }
+
+    public void backward(Tensor upstream) { backward(upstream, false); }
+
+    /**
+     * Propagates {@code upstream} (of this variable's shape) through the graph in reverse
+     * topological order; with {@code retainGraph} false the graph is freed as it goes.
+     */
+    public void backward(Tensor upstream, boolean retainGraph) {
+        if (!requiresGrad)
+            throw new IllegalStateException("backward: this " + data.describe() + " does not require grad (no parameter reaches it)");
+        if (!java.util.Arrays.equals(upstream.shape(), data.shape()))
+            throw new IllegalArgumentException("backward: gradient " + upstream.describe() + " does not match output " + data.describe());
+        List<Variable> order = topoOrder();
+        Map<Variable, Tensor> grads = new IdentityHashMap<>();
+        grads.put(this, upstream);
+        try (var scope = Grad.noGrad()) {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Variable v = order.get(i);
+                Tensor g = grads.remove(v);
+                if (g == null) continue;
+                if (v.node == null) {
+                    v.grad = v.grad == null ? g.contiguous() : v.grad.add(g);
+                    continue;
+                }
+                Node n = v.node;
+                if (n.rule == null)
+                    throw new IllegalStateException("backward: the graph through op '" + n.op + "' was already freed by an earlier backward(); "
+                            + "pass retainGraph=true to the first backward to run backward twice");
+                Tensor[] gin = n.rule.apply(g);
+                if (!retainGraph) n.rule = null;
+                for (int k = 0; k < n.inputs.length; k++) {
+                    Variable in = n.inputs[k];
+                    if (in == null || !in.requiresGrad || gin[k] == null) continue;
+                    if (!java.util.Arrays.equals(gin[k].shape(), in.data.shape()))
+                        throw new IllegalStateException("backward rule of '" + n.op + "' returned gradient " + gin[k].describe()
+                                + " for input " + k + " of shape " + Shapes.str(in.data.shape()));
+                    Tensor prev = grads.get(in);
+                    grads.put(in, prev == null ? gin[k] : prev.add(gin[k]));
+                }
+            }
+        }
+    }
+
+    /** Nodes reachable from this one, inputs before outputs (iterative DFS). */
+    private List<Variable> topoOrder() {
+        List<Variable> order = new ArrayList<>();
+        Map<Variable, Boolean> seen = new IdentityHashMap<>();
+        ArrayList<Variable> stack = new ArrayList<>();
+        ArrayList<Integer> next = new ArrayList<>();
+        stack.add(this);
+        next.add(0);
+        seen.put(this, true);
+        while (!stack.isEmpty()) {
+            int top = stack.size() - 1;
+            Variable v = stack.get(top);
+            int k = next.get(top);
+            Variable[] ins = v.node == null ? new Variable[0] : v.node.inputs;
+            if (k < ins.length) {
+                next.set(top, k + 1);
+                Variable in = ins[k];
+                if (in != null && in.requiresGrad && seen.put(in, true) == null) {
+                    stack.add(in);
+                    next.add(0);
+                }
+            } else {
+                order.add(v);
+                stack.remove(top);
+                next.remove(top);
+            }
+        }
+        return order;
+    }
+
+    @Override public String toString() {
+        return "Variable(" + data.describe() + (requiresGrad ? ", requiresGrad" : "") + (node != null ? ", op=" + node.op : "") + ")";
+    }
+}
