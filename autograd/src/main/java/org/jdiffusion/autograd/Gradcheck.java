@@ -49,6 +49,7 @@ public final class Gradcheck {
     /** A check whose inputs at {@code indices} are constants. */
     public static Config constant(int... indices) { return DEFAULT.constant(indices); }
 
+    @SuppressWarnings("try")   // the scopes only switch grad mode
     private static void run(Config c, Function<Variable[], Variable> f, Tensor[] inputs) {
         int n = inputs.length;
         Tensor[] xs = new Tensor[n];
@@ -107,6 +108,7 @@ public final class Gradcheck {
         }
     }
 
+    @SuppressWarnings("try")
     private static double loss(Function<Variable[], Variable> f, Variable[] consts, Tensor r) {
         try (var scope = Grad.noGrad()) {
             return f.apply(consts).data().mul(r).sum().item();

@@ -135,6 +135,7 @@ public final class Variable {
      * Propagates {@code upstream} (of this variable's shape) through the graph in reverse
      * topological order; with {@code retainGraph} false the graph is freed as it goes.
      */
+    @SuppressWarnings("try")   // the no-grad scope only switches grad mode
     public void backward(Tensor upstream, boolean retainGraph) {
         if (!requiresGrad)
             throw new IllegalStateException("backward: this " + data.describe() + " does not require grad (no parameter reaches it)");
