@@ -19,6 +19,7 @@ public final class Main {
 
     private static Map<String, Entry> commands() {
         Map<String, Entry> m = new LinkedHashMap<>();
+        m.put("mlp", new Entry("fit a two-layer MLP to a 2-D regression through autograd, printing the loss", MlpExample::run));
         m.put("info", new Entry("version, JDK, CPU threads and the devices found", InfoCommand::run));
         return m;
     }
