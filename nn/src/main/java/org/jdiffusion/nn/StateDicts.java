@@ -29,7 +29,7 @@ public final class StateDicts {
             if (!Arrays.equals(got.shape(), want.shape()))
                 wrong.add(e.getKey() + ": expected shape " + Shapes.str(want.shape()) + ", got " + Shapes.str(got.shape()));
             else if (got.dtype().isFloating() != want.dtype().isFloating())
-                wrong.add(e.getKey() + ": expected a " + (want.dtype().isFloating() ? "floating" : "integer") + " dtype like "
+                wrong.add(e.getKey() + ": expected a" + (want.dtype().isFloating() ? " floating" : "n integer") + " dtype like "
                         + want.dtype() + ", got " + got.dtype());
         }
         for (String k : state.keySet()) if (!expected.containsKey(k)) unexpected.add(k);
