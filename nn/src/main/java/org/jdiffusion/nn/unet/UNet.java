@@ -172,6 +172,12 @@ public final class UNet extends Module {
         if (y != null && (y.dim() != 1 || y.size(0) != b || y.dtype() != DType.INT64))
             throw new IllegalArgumentException("UNet: y must be int64 [" + b + "], got " + y.describe()
                     + " (ids in [0, " + cfg.numClasses() + "], " + cfg.numClasses() + " = no class)");
+        if (y != null && b > 0) {
+            long lo = (long) y.min().item(), hi = (long) y.max().item();
+            if (lo < 0 || hi > cfg.numClasses())
+                throw new IllegalArgumentException("UNet: class ids must lie in [0, " + cfg.numClasses() + "] (" + cfg.numClasses()
+                        + " = no class), got values in [" + lo + ", " + hi + "]");
+        }
         return b;
     }
 

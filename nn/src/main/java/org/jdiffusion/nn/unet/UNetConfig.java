@@ -35,7 +35,7 @@ public record UNetConfig(int inChannels, int imageSize, int baseChannels, List<I
         int down = 1 << Math.max(0, channelMults.size() - 1);
         if (imageSize < 1 || imageSize % down != 0)
             bad.add("imageSize " + imageSize + " must be divisible by 2^(levels-1) = " + down);
-        if (bad.isEmpty()) {
+        if (baseChannels >= 1 && groups >= 1 && heads >= 1) {
             for (int m : channelMults) {
                 int c = baseChannels * m;
                 if (c % groups != 0) bad.add("channels " + c + " not divisible by groups " + groups);
