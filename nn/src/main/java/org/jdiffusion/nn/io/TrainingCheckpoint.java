@@ -115,8 +115,10 @@ public record TrainingCheckpoint(Map<String, Tensor> model, Map<String, Tensor> 
      * {@code preferEma}, else its model weights) or a plain state dict (names as the model's own,
      * e.g. exported from PyTorch).
      */
-    public static Map<String, Tensor> loadWeights(Path path, boolean preferEma) {
-        Safetensors.Contents c = Safetensors.read(path);
+    public static Map<String, Tensor> loadWeights(Path path, boolean preferEma) { return weights(Safetensors.read(path), preferEma); }
+
+    /** {@link #loadWeights} on a file already read. */
+    public static Map<String, Tensor> weights(Safetensors.Contents c, boolean preferEma) {
         if (!FORMAT.equals(c.metadata().get("format"))) return c.tensors();
         Map<String, Tensor> ema = StateDicts.stripPrefix(c.tensors(), "ema.");
         return Collections.unmodifiableMap(preferEma && !ema.isEmpty() ? ema : StateDicts.stripPrefix(c.tensors(), "model."));
