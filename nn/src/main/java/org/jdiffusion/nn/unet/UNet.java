@@ -114,9 +114,10 @@ public final class UNet extends Module {
         int half = width / 2;
         double[] f = new double[half];
         for (int i = 0; i < half; i++) f[i] = Math.exp(-Math.log(10000) * i / half);
-        Tensor freqs = Tensor.of(f, 1, half).to(dtype).to(t.device());
-        Tensor args = t.to(dtype).unsqueeze(1).mul(freqs);
-        return org.jdiffusion.tensor.Join.cat(List.of(args.sin(), args.cos()), 1);
+        // computed in float64 and rounded once, so the features do not depend on the model's dtype
+        Tensor freqs = Tensor.of(f, 1, half).to(t.device());
+        Tensor args = t.to(DType.FLOAT64).unsqueeze(1).mul(freqs);
+        return org.jdiffusion.tensor.Join.cat(List.of(args.sin(), args.cos()), 1).to(dtype);
     }
 
     /**
