@@ -14,6 +14,8 @@ import java.util.Map;
  *   m ← β₁·m + (1−β₁)·g          v ← β₂·v + (1−β₂)·g²
  *   p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
  * </pre>
+ * t is the optimizer's step count, shared by all parameters (each is expected to get a gradient
+ * every step, as in a U-Net).
  */
 public final class Adam extends Optimizer {
     private final double beta1, beta2, eps, weightDecay;

@@ -70,7 +70,10 @@ public final class Ema {
             if (!java.util.Arrays.equals(s.shape(), e.getValue().shape()))
                 throw new IllegalArgumentException("Ema.load: '" + e.getKey() + "' expected " + s.describe() + ", got " + e.getValue().describe());
         }
-        for (var e : state.entrySet()) shadow.get(e.getKey()).copyFrom(e.getValue().to(shadow.get(e.getKey()).device()).to(shadow.get(e.getKey()).dtype()));
+        for (var e : state.entrySet()) {
+            Tensor s = shadow.get(e.getKey());
+            s.copyFrom(e.getValue().to(s.device()).to(s.dtype()));
+        }
         this.updates = updates;
     }
 
