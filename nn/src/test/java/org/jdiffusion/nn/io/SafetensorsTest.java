@@ -269,6 +269,37 @@ class SafetensorsTest {
         assertTrue(e.getMessage().contains("nope.safetensors"), e.getMessage());
     }
 
+    /** Random corruptions of a valid file: each either reads or fails with a SafetensorsException, never anything else. */
+    @Test void corruptedFilesFailCleanly() throws IOException {
+        Path good = dir.resolve("good.safetensors");
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("a", Tensor.ones(2, 3));
+        m.put("ids", Tensor.ofLongs(new long[]{1, 2}, 2));
+        Safetensors.write(good, m, Map.of("k", "v"));
+        byte[] orig = Files.readAllBytes(good);
+        java.util.Random rnd = new java.util.Random(77);
+        Path p = dir.resolve("fuzz.safetensors");
+        int rejected = 0;
+        for (int trial = 0; trial < 600; trial++) {
+            byte[] b = orig.clone();
+            switch (trial % 3) {
+                case 0 -> b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
+                case 1 -> b = Arrays.copyOf(b, rnd.nextInt(b.length));
+                default -> {
+                    int i = 8 + rnd.nextInt(b.length - 8);
+                    b[i] = (byte) "{}[]\",:0123456789-e. \\u".charAt(rnd.nextInt(22));
+                }
+            }
+            Files.write(p, b);
+            try {
+                Safetensors.read(p);
+            } catch (SafetensorsException expected) {
+                rejected++;
+            }
+        }
+        assertTrue(rejected > 300, "most corruptions are caught, got " + rejected);
+    }
+
     // ---- atomic writes ------------------------------------------------------------------------
 
     @Test void failedWriteKeepsThePreviousFileAndLeavesNoTemporaries() throws IOException {
