@@ -227,6 +227,9 @@ class BackendConformanceTest {
                 Tensor inPlace = strided(be, x);
                 be.unary(op, inPlace, inPlace);
                 check(op + " " + dt + " in place", e, inPlace, dt);
+                if (dt.isFloating())                                                          // NaN propagates through every op
+                    check(op + " " + dt + " of NaN", new double[]{Double.NaN, Double.NaN},
+                            ElementwiseTest.call(op, Tensor.full(Double.NaN, dt, be.device(), 2)), dt);
             }
     }
 
@@ -250,6 +253,13 @@ class BackendConformanceTest {
                 Tensor target = strided(be, a.expand(os).contiguous());                       // in place: out = a
                 be.binary(op, target, on(be, b).expand(os), target);
                 check(op + " " + dt + " in place", e, target, dt);
+                // NaN on either side (pow left out: pow(1, NaN) is 1 in C99, NaN in java.lang.Math)
+                if (dt.isFloating() && op != BinaryOp.POW) {
+                    double nan = Double.NaN;
+                    Tensor p = on(be, Tensor.of(new double[]{nan, 1, nan}, 3).to(dt)), q = on(be, Tensor.of(new double[]{2, nan, nan}, 3).to(dt));
+                    double[] en = {ElementwiseTest.ref(op, nan, 2), ElementwiseTest.ref(op, 1, nan), ElementwiseTest.ref(op, nan, nan)};
+                    check(op + " " + dt + " with NaN", en, ElementwiseTest.call(op, p, q), dt);
+                }
             }
     }
 
