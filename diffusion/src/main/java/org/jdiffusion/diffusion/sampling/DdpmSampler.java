@@ -17,12 +17,19 @@ public final class DdpmSampler implements Sampler {
     private final long[] timesteps;
     private final ReverseProcess reverse;
     private final X0Transform x0Transform;
+    private final MeanShift meanShift;
 
     /**
      * @param timesteps descending training timesteps to visit, e.g. all T of them
      *                  ({@link #full}) or a {@link Spacing} of them.
      */
     public DdpmSampler(NoiseSchedule schedule, Prediction prediction, VarianceType varianceType, long[] timesteps, X0Transform x0Transform) {
+        this(schedule, prediction, varianceType, timesteps, x0Transform, null);
+    }
+
+    /** With a shift of the mean at every step (classifier guidance's Algorithm 1), or none when null. */
+    public DdpmSampler(NoiseSchedule schedule, Prediction prediction, VarianceType varianceType, long[] timesteps, X0Transform x0Transform,
+                       MeanShift meanShift) {
         this.timesteps = Timesteps.checkDescending("DdpmSampler", timesteps, schedule);
         Timesteps.checkPrediction("DdpmSampler", this.timesteps, schedule, prediction);
         long[] ascending = new long[timesteps.length];
@@ -32,6 +39,7 @@ public final class DdpmSampler implements Sampler {
         NoiseSchedule spaced = ascending.length == schedule.timesteps() ? schedule : schedule.respace(ascending);
         this.reverse = new ReverseProcess(spaced, prediction, varianceType);
         this.x0Transform = x0Transform == null ? X0Transform.NONE : x0Transform;
+        this.meanShift = meanShift;
     }
 
     /** All T steps, T−1 down to 0. */
@@ -47,8 +55,11 @@ public final class DdpmSampler implements Sampler {
         int j = timesteps.length - 1 - i;                  // index into the (respaced) schedule
         ReverseProcess.Step p = reverse.step(modelOutput, x, Coefficients.fill(j, x.size(0), x.device()),
                 x0Transform == X0Transform.NONE ? null : x0Transform);
-        if (j == 0) return new StepResult(p.mean(), p.predX0());   // Algorithm 2, line 4: z = 0 at the last step
+        Tensor mean = p.mean();
+        if (meanShift != null)
+            mean = mean.add(meanShift.shift(x, Coefficients.fill(timesteps[i], x.size(0), x.device()), p.logVariance().exp()));
+        if (j == 0) return new StepResult(mean, p.predX0());   // Algorithm 2, line 4: z = 0 at the last step
         Tensor z = noise.normalLike(x);
-        return new StepResult(p.mean().add(p.logVariance().mul(0.5).exp().mul(z)), p.predX0());   // line 4: μ_θ + σ_t·z
+        return new StepResult(mean.add(p.logVariance().mul(0.5).exp().mul(z)), p.predX0());   // line 4: μ_θ + σ_t·z
     }
 }
