@@ -52,7 +52,6 @@ public record MixtureMoments(double[] weights, double[][] means, double[][][] co
         double[] e = errors(gm);
         String msg = what + ": weights " + java.util.Arrays.toString(weights) + ", errors (weight, mean/σ, cov/σσ) = "
                 + java.util.Arrays.toString(e);
-        System.out.println(msg);
         assertTrue(e[0] <= weightTol, msg);
         assertTrue(e[1] <= meanTol, msg);
         assertTrue(e[2] <= covTol, msg);
