@@ -74,7 +74,10 @@ public final class VeProcess {
         return noise.normalLike(Tensor.zeros(dtype, device, shape)).mul(sigmaQ);
     }
 
-    /** Pseudocode 2: stochastic steps from x_1; trace keeps every x_t and f_θ's output. */
+    /**
+     * Pseudocode 2: stochastic steps from x_1; trace keeps every x_t and f_θ's output (in the
+     * trajectory's x̂_0 slot). The trajectory's timesteps are the grid indices k, t = k·Δt.
+     */
     public Trajectory sampleDdpm(VeDenoiser f, Tensor x1, Noise noise, boolean trace) { return run(f, x1, noise, true, trace); }
 
     /** Pseudocode 3: deterministic steps from x_1. */
