@@ -1,5 +1,8 @@
 // Layer norm and group norm, forward and backward.
 //
+// Shapes (below): layer norm x [R, D] with gamma, beta [D]; group norm x [N, C, S...], gamma, beta [C],
+// mean, rstd [R] or [N, G].
+//
 // Layer norm: x viewed as [R, D] (R rows = leading dims, D = the trailing normalised dims).
 //   `rows`  Geom over the leading dims, strides of (x|dY, out|x, mean, rstd[, dX]),
 //   `inner` Geom over the trailing dims, strides of (x|dY, out|x, gamma|dX, beta|...).

@@ -107,6 +107,15 @@ public final class CudaBackend implements Backend {
         return h;
     }
 
+    /** Copies {@code bytes} from src to dst with the driver's device-to-device copy (the bandwidth reference). */
+    void copyDeviceToDevice(CudaStorage src, CudaStorage dst, long bytes) {
+        ctx.bind();
+        CudaDriver.check(JCudaDriver.cuMemcpyDtoDAsync(ctx.pointer(dst.address()), ctx.pointer(src.address()), bytes,
+                currentStream().handle()), "cuMemcpyDtoDAsync");
+        Reference.reachabilityFence(src);
+        Reference.reachabilityFence(dst);
+    }
+
     // ---- ops ----------------------------------------------------------------------------------
 
     private static void keep(Tensor... ts) { Reference.reachabilityFence(ts); }
