@@ -22,7 +22,7 @@ public final class CudaCondition implements ExecutionCondition {
                 Backends.of(Device.cuda(0));
                 reason = null;
             } catch (RuntimeException e) {
-                reason = e.getMessage();
+                reason = e.getMessage().replaceAll("\\s*\\n\\s*", " ");
             }
             checked = true;
         }
