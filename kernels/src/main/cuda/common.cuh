@@ -33,10 +33,12 @@ __device__ __forceinline__ void geom_offsets(const Geom<N>& g, int i, int (&off)
 #pragma unroll
     for (int k = 0; k < JD_MAX_DIMS; ++k) {
         if (k >= g.rank) break;
-        int s = g.size[k];
-        int q = i / s;
-        int idx = i - q * s;
-        i = q;
+        int idx = i;  // the outermost dim needs no division: what remains of i is below its size
+        if (k < g.rank - 1) {
+            int q = i / g.size[k];
+            idx = i - q * g.size[k];
+            i = q;
+        }
 #pragma unroll
         for (int j = 0; j < N; ++j) off[j] += idx * g.stride[k][j];
     }

@@ -19,8 +19,8 @@ class CudaGeometryTest {
         int[] off = new int[n];
         int rank = packed[0];
         for (int k = 0; k < rank; k++) {
-            int s = packed[1 + k], idx = i % s;
-            i /= s;
+            int s = packed[1 + k], idx = k == rank - 1 ? i : i % s;
+            if (k < rank - 1) i /= s;
             for (int j = 0; j < n; j++) off[j] += idx * packed[1 + CudaGeometry.MAX_DIMS + k * n + j];
         }
         return off;

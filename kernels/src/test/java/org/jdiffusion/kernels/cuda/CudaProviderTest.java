@@ -43,6 +43,13 @@ class CudaProviderTest {
         assertTrue(move.getMessage().contains("cuda:0"), move.getMessage());
         assertArrayEquals(new float[]{2, 4, 6}, t.add(t).toFloatArray());
         assertEquals(6.0, t.sum().item());
+        assertTrue(CudaProvider.devices().isEmpty() || CudaProvider.unavailableReason() == null);
+    }
+
+    @Test void deviceDiscoveryNeverThrows() {
+        List<Device> devices = CudaProvider.devices();
+        if (CudaProvider.unavailableReason() != null) assertTrue(devices.isEmpty(), devices.toString());
+        for (int i = 0; i < devices.size(); i++) assertEquals(Device.cuda(i), devices.get(i));
     }
 
     @Test @RequiresCuda
