@@ -36,6 +36,7 @@ final class Views {
                 if (innermost < 0) innermost = d;
                 last = d;
             }
+            // the new run steps through the old run's elements from its innermost stride up
             int s = strides[innermost];
             for (int d = nj - 1; d >= ni; d--) { ns[d] = s; s *= newShape[d]; }
             oi = oj;
