@@ -59,7 +59,8 @@ enum ReduceOpId { R_SUM, R_MAX, R_MIN, R_ARGMAX, R_ARGMIN };
 enum DistributionId { D_UNIFORM, D_NORMAL, D_INTEGER, D_BERNOULLI };
 
 // Device-side error flag (4 ints): [code, bound, lo32(value), hi32(value)]; the first error wins.
-// The host reads it at every synchronisation point (CudaErrorFlag.java names the codes).
+// code = ErrorCode | (dim << 8) for the index errors. The host reads the flag at every
+// synchronisation point (CudaErrorFlag.java names the codes).
 enum ErrorCode {
     E_NONE = 0, E_GATHER_INDEX = 1, E_SCATTER_ADD_INDEX = 2, E_INDEX_SELECT_INDEX = 3,
     E_INDEX_ADD_INDEX = 4, E_INT_DIV_ZERO = 5

@@ -18,8 +18,8 @@ __device__ __forceinline__ float jd_sqrt(float x) { return sqrtf(x); }
 __device__ __forceinline__ double jd_sqrt(double x) { return sqrt(x); }
 __device__ __forceinline__ float jd_tanh(float x) { return tanhf(x); }
 __device__ __forceinline__ double jd_tanh(double x) { return tanh(x); }
-__device__ __forceinline__ float jd_erf(float x) { return erff(x); }
-__device__ __forceinline__ double jd_erf(double x) { return erf(x); }
+__device__ __forceinline__ float jd_erfc(float x) { return erfcf(x); }
+__device__ __forceinline__ double jd_erfc(double x) { return erfc(x); }
 __device__ __forceinline__ float jd_sin(float x) { return sinf(x); }
 __device__ __forceinline__ double jd_sin(double x) { return sin(x); }
 __device__ __forceinline__ float jd_cos(float x) { return cosf(x); }
@@ -51,9 +51,9 @@ __device__ __forceinline__ T unary_apply(int op, T x) {
         case U_SQUARE: return x * x;
         case U_TANH: return jd_tanh(x);
         case U_SIGMOID: return sigmoid_of(x);
-        case U_RELU: return x > T(0) ? x : T(0);
+        case U_RELU: return x > T(0) || x != x ? x : T(0);  // NaN passes through
         case U_SILU: return x * sigmoid_of(x);
-        case U_GELU: return T(0.5) * x * (T(1) + jd_erf(x * T(0.70710678118654752440)));
+        case U_GELU: return T(0.5) * x * jd_erfc(-x * T(0.70710678118654752440));  // accurate for x << 0
         case U_GELU_TANH: {
             T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
             return T(0.5) * x * (T(1) + jd_tanh(inner));
@@ -66,12 +66,21 @@ __device__ __forceinline__ T unary_apply(int op, T x) {
     }
 }
 
-// int64 values pass through the float64 definition, as in the CPU reference.
+// int64: exact two's-complement definitions (UnaryOp.applyLong); the other ops need a floating dtype.
 template <typename T> struct Unary {
     __device__ static T apply(int op, T x) { return unary_apply<T>(op, x); }
 };
 template <> struct Unary<i64> {
-    __device__ static i64 apply(int op, i64 x) { return java_d2l(unary_apply<double>(op, (double)x)); }
+    __device__ static i64 apply(int op, i64 x) {
+        switch (op) {
+            case U_NEG: return (i64)(0ULL - (u64)x);
+            case U_ABS: return x < 0 ? (i64)(0ULL - (u64)x) : x;
+            case U_SQUARE: return (i64)((u64)x * (u64)x);
+            case U_RELU: return x > 0 ? x : 0;
+            case U_SIGN: return (x > 0) - (x < 0);
+            default: return x;  // FLOOR, and ops the frontend rejects for int64
+        }
+    }
 };
 
 // Java's Math.max / Math.min: NaN wins, +0 > -0.

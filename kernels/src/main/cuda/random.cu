@@ -3,7 +3,7 @@
 // Shapes: out of n elements (any strides; `g` is a Geom<1> over its shape, innermost first, so
 // linear i is the row-major index). Element i uses counter c = offset + i:
 //   key (lo32 seed, hi32 seed), counter (lo32 c, hi32 c, 0, 0) -> (x0, x1, x2, x3)
-//   u24(x) = ((x >> 8) + 0.5) 2^-24,  u53(x, y) = (((x << 21) | (y >> 11)) + 0.5) 2^-53
+//   u24(x) = min(((x >> 8) + 0.5) 2^-24, 1 - 2^-24),  u53(x, y) = min((((x << 21) | (y >> 11)) + 0.5) 2^-53, 1 - 2^-53)
 //   UNIFORM a + (b - a) u (u24(x0) for float32, u53(x0, x1) otherwise)
 //   NORMAL  a + b sqrt(-2 ln u53(x0, x1)) cos(2 pi u53(x2, x3))
 //   INTEGER lo + ((x1 << 32 | x0) unsigned mod (hi - lo));  BERNOULLI u53(x0, x1) < a
@@ -38,11 +38,14 @@ __device__ __forceinline__ Philox4 philox4x32_10(u64 counter, u64 seed) {
     return Philox4{c0, c1, c2, c3};
 }
 
-__device__ __forceinline__ double u24(unsigned int x) { return __dmul_rn(__dadd_rn((double)(x >> 8), 0.5), 0x1.0p-24); }
+// min(.., 1 - 2^-k) keeps the top value below 1 once rounded, as Philox.java does
+__device__ __forceinline__ double u24(unsigned int x) {
+    return fmin(__dmul_rn(__dadd_rn((double)(x >> 8), 0.5), 0x1.0p-24), 1.0 - 0x1.0p-24);
+}
 
 __device__ __forceinline__ double u53(unsigned int x, unsigned int y) {
     u64 bits = ((u64)x << 21) | (u64)(y >> 11);
-    return __dmul_rn(__dadd_rn((double)bits, 0.5), 0x1.0p-53);
+    return fmin(__dmul_rn(__dadd_rn((double)bits, 0.5), 0x1.0p-53), 1.0 - 0x1.0p-53);
 }
 
 template <typename T> struct Store {

@@ -33,8 +33,8 @@ __device__ void softmax_forward(int logMode, Geom<2> rows, int D, int sX, int sY
     double m = -jd_inf_d();
     for (int k = threadIdx.x; k < D; k += blockDim.x) m = MaxNanOp()(m, (double)xr[k * sX]);
     m = block_reduce(m, MaxNanOp(), -jd_inf_d(), scratch);
-    // a row of -inf (or with +inf) would give NaN through x - m; shift by 0 there, as logsumexp does
-    T shift = (m == jd_inf_d() || m == -jd_inf_d()) ? T(0) : (T)m;
+    // a row that is all -inf (or holds +inf or NaN) gives NaN, as the reference and exp(x - max)/sum do
+    T shift = (T)m;
     double s = 0;
     for (int k = threadIdx.x; k < D; k += blockDim.x) s += (double)sm_exp(xr[k * sX] - shift);
     s = block_reduce(s, SumOp(), 0.0, scratch);

@@ -32,16 +32,21 @@ final class CudaErrorFlag {
         throw error(f[0], f[1], (f[2] & 0xFFFFFFFFL) | ((long) f[3] << 32), ctx.device() + " at " + op + ", after " + since);
     }
 
-    /** The exception for an error code of common.cuh's ErrorCode. */
-    static RuntimeException error(int code, int bound, long value, String where) {
-        String idx = "index " + value + " is out of range for a dim of size " + bound + " (expected 0.." + (bound - 1) + "); reported by ";
-        return switch (code) {
-            case 1 -> new IllegalArgumentException("gather: " + idx + where);
-            case 2 -> new IllegalArgumentException("scatterAdd: " + idx + where);
-            case 3 -> new IllegalArgumentException("indexSelect: " + idx + where);
-            case 4 -> new IllegalArgumentException("indexAdd: " + idx + where);
-            case 5 -> new ArithmeticException("div: integer division by zero (dividend " + value + "); reported by " + where);
-            default -> new IllegalStateException("unknown device error code " + code + " reported by " + where);
+    /** The exception for a flag of common.cuh's ErrorCode (index errors carry their dim in bits 8 and up), worded as the CPU words it. */
+    static RuntimeException error(int flag, int bound, long value, String where) {
+        int code = flag & 0xFF, dim = flag >>> 8;
+        String op = switch (code) {
+            case 1 -> "gather";
+            case 2 -> "scatterAdd";
+            case 3 -> "indexSelect";
+            case 4 -> "indexAdd";
+            default -> null;
         };
+        if (op != null)
+            return new IllegalArgumentException(op + ": index " + value + " is out of range for dim " + dim + " of size " + bound
+                    + " (expected 0 <= index < " + bound + (value < 0 ? "; negative indices are not supported" : "") + "); reported by "
+                    + where);
+        if (code == 5) return new ArithmeticException("div: integer division by zero (dividend " + value + "); reported by " + where);
+        return new IllegalStateException("unknown device error code " + flag + " reported by " + where);
     }
 }
