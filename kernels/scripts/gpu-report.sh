@@ -16,7 +16,7 @@ fi
 
 # test failures must not stop the report: they are what it reports
 mvn -B -ntp -pl kernels -am test \
-  -Dtest='*OnDeviceTest,Cuda*Test,CudaBandwidthProbe' -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dtest='*OnDeviceTest,Cuda*Test,CudaBandwidthProbe,BackendConformanceTest' -Dsurefire.failIfNoSpecifiedTests=false \
   -Dmaven.test.failure.ignore=true -Djdiffusion.gpu.report="$out" | tee "$out/maven.log" | grep -E "Tests run:|BUILD|ERROR" || true
 
 java kernels/scripts/GpuReport.java kernels/target/surefire-reports "$out" > "$out/report.md"
