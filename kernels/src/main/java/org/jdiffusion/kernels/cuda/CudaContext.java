@@ -77,7 +77,10 @@ public final class CudaContext {
         if (device.index() >= info.deviceCount())
             throw new IllegalStateException(device + " is not available: this machine has " + info.deviceCount() + " CUDA device"
                     + (info.deviceCount() == 1 ? " (cuda:0)" : "s (cuda:0..cuda:" + (info.deviceCount() - 1) + ")"));
-        return new CudaContext(device, info);
+        CudaContext ctx = new CudaContext(device, info);
+        // one line per device saying which kernel path was taken (fatbin or NVRTC)
+        System.getLogger("org.jdiffusion.kernels.cuda").log(System.Logger.Level.INFO, "opened " + ctx);
+        return ctx;
     }
 
     private static int attribute(CUdevice dev, int attr) {
