@@ -14,9 +14,9 @@ jar="$root/samples/target/jdiffusion.jar"
 java=("$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector -cp "$jar")
 s="$root/nn/scripts"
 "$py" "$s/torch_crosscheck.py" export --weights "$work/torch.safetensors" --inputs "$work/in.safetensors" --seed 3 --batch 4
-"${java[@]}" "$s/RunForward.java" --checkpoint "$work/torch.safetensors" --inputs "$work/in.safetensors" --output "$work/out1.safetensors"
+"$root/jdiffusion" forward --checkpoint "$work/torch.safetensors" --inputs "$work/in.safetensors" --output "$work/out1.safetensors"
 "${java[@]}" "$s/ExportUNet.java" "$work/ours.safetensors" 5
-"${java[@]}" "$s/RunForward.java" --checkpoint "$work/ours.safetensors" --inputs "$work/in.safetensors" --output "$work/out2.safetensors"
+"$root/jdiffusion" forward --checkpoint "$work/ours.safetensors" --inputs "$work/in.safetensors" --output "$work/out2.safetensors"
 mkdir -p "$root/bench/results"
 {
   echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(git -C "$root" rev-parse --short HEAD)"
