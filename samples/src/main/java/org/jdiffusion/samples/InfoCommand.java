@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
 
-/** {@code ./jdiffusion info}: version, JDK, CPU threads and which devices load here (and why not). */
+/** {@code ./jdiffusion info}: version, JDK, CPU threads and which devices load here (for CUDA: the GPU, driver and kernel path), or why not. */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Version, JDK, CPU threads and the devices found (and why a device does not load).")
 final class InfoCommand implements Callable<Integer> {
@@ -21,8 +21,10 @@ final class InfoCommand implements Callable<Integer> {
         for (BackendProvider bp : Backends.providers()) {
             Device d = bp.type() == Device.Type.CPU ? Device.CPU : Device.cuda(0);
             try {
-                Backends.of(d);
-                System.out.println("device     " + d + ": available (" + bp.getClass().getSimpleName() + ")");
+                var backend = Backends.of(d);
+                // a CUDA backend names its GPU, driver and the kernel path it loaded (fatbin or NVRTC)
+                String detail = d.isCpu() ? bp.getClass().getSimpleName() : backend.toString();
+                System.out.println("device     " + d + ": available (" + detail + ")");
             } catch (RuntimeException e) {
                 System.out.println("device     " + d + ": not available: " + e.getMessage());
             }

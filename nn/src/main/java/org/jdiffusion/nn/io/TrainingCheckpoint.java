@@ -31,6 +31,15 @@ public record TrainingCheckpoint(Map<String, Tensor> model, Map<String, Tensor> 
 
     /** Saves the run's state; {@code ema} and {@code optimizer} may be null, {@code rngs} empty. */
     public static void save(Path path, Module model, Ema ema, Optimizer optimizer, long step, Map<String, Generator> rngs, String config) {
+        save(path, model, ema, optimizer, step, rngs, config, Map.of());
+    }
+
+    /**
+     * As above, plus {@code extra} metadata entries (e.g. the diffusion process a sampler needs);
+     * they must not collide with the keys this format writes itself.
+     */
+    public static void save(Path path, Module model, Ema ema, Optimizer optimizer, long step, Map<String, Generator> rngs, String config,
+                            Map<String, String> extra) {
         Map<String, Tensor> tensors = new LinkedHashMap<>(StateDicts.addPrefix(model.stateDict(), "model."));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
@@ -51,6 +60,9 @@ public record TrainingCheckpoint(Map<String, Tensor> model, Map<String, Tensor> 
             tensors.putAll(StateDicts.addPrefix(optimizer.stateDict(), "optim."));
             optimizer.stateMetadata().forEach((k, v) -> meta.put("optim." + k, v));
         }
+        for (var e : extra.entrySet())
+            if (meta.putIfAbsent(e.getKey(), e.getValue()) != null)
+                throw new IllegalArgumentException("TrainingCheckpoint: extra metadata key '" + e.getKey() + "' collides with the format's own");
         Safetensors.write(path, tensors, meta);
     }
 

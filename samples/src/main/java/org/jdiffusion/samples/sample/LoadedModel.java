@@ -1,0 +1,67 @@
+package org.jdiffusion.samples.sample;
+
+import org.jdiffusion.diffusion.DiffusionSpec;
+import org.jdiffusion.nn.io.Safetensors;
+import org.jdiffusion.nn.io.TrainingCheckpoint;
+import org.jdiffusion.nn.unet.UNetConfig;
+import org.jdiffusion.samples.train.Nets;
+import org.jdiffusion.tensor.Device;
+import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.Tensor;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A network ready to sample, from a checkpoint: a training checkpoint of {@code train} (EMA
+ * weights unless asked otherwise, its recorded U-Net config) or a plain safetensors state dict
+ * with the reference network's names. Either way the schedule, prediction type, classes and
+ * variance come from the file's metadata in the diffusion module's keys ({@link DiffusionSpec}),
+ * so a checkpoint trained elsewhere with the same network and metadata samples here.
+ */
+public record LoadedModel(Nets.Net net, DiffusionSpec spec, int[] sampleShape, long step) {
+
+    public static LoadedModel load(Path path, boolean preferEma, Device device) {
+        Safetensors.Contents c = Safetensors.read(path);
+        Map<String, String> meta = c.metadata();
+        DiffusionSpec spec;
+        try {
+            spec = DiffusionSpec.fromMetadata(meta);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("checkpoint " + path + " does not say how to sample it: " + e.getMessage());
+        }
+        boolean training = TrainingCheckpoint.FORMAT.equals(meta.get("format"));
+        Map<String, Tensor> weights = training ? TrainingCheckpoint.weights(c, preferEma) : c.tensors();
+        Nets.Kind kind;
+        try {
+            kind = Nets.Kind.parse(meta.getOrDefault("model", "unet"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("checkpoint " + path + ": " + e.getMessage());
+        }
+        Nets.Net net;
+        int[] shape;
+        if (kind == Nets.Kind.MLP) {
+            net = Nets.mlp(spec.learnedVariance(), new Generator(0));
+            shape = new int[]{2};
+        } else {
+            UNetConfig cfg = meta.containsKey("model_config") ? UNetConfig.fromJson(meta.get("model_config"))
+                    : Nets.referenceConfig(spec.numClasses(), spec.learnedVariance());
+            if (cfg.numClasses() != spec.numClasses() || cfg.learnedVariance() != spec.learnedVariance())
+                throw new IllegalArgumentException("checkpoint " + path + ": the network has " + cfg.numClasses() + " classes and learned variance "
+                        + cfg.learnedVariance() + " but the metadata says num_classes " + spec.numClasses() + ", learned_variance " + spec.learnedVariance());
+            net = Nets.unet(cfg, kind, new Generator(0));
+            shape = new int[]{cfg.inChannels(), cfg.imageSize(), cfg.imageSize()};
+        }
+        try {
+            net.module().loadStateDict(weights, true);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("checkpoint " + path + " does not fit the " + kind.key() + " network: " + e.getMessage(), e);
+        }
+        net.module().to(device);
+        net.module().eval();
+        long step = training ? Long.parseLong(meta.getOrDefault("step", "0")) : 0;
+        return new LoadedModel(net, spec, shape, step);
+    }
+
+    public boolean isImage() { return sampleShape.length == 3; }
+}

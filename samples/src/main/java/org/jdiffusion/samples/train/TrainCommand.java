@@ -1,0 +1,183 @@
+package org.jdiffusion.samples.train;
+
+import org.jdiffusion.diffusion.ScheduleKind;
+import org.jdiffusion.nn.io.TrainingCheckpoint;
+import org.jdiffusion.samples.Main;
+import org.jdiffusion.samples.cli.Cli;
+import org.jdiffusion.samples.data.Mnist;
+import org.jdiffusion.samples.data.MnistDownload;
+import org.jdiffusion.samples.data.Toy2D;
+import org.jdiffusion.tensor.Device;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./jdiffusion train}: trains a diffusion model on MNIST (IDX files, gzip or not) or a 2-D
+ * toy set, writing log.csv, loss.png, sample grids and a checkpoint into the output folder.
+ * Ctrl-C finishes the current step and leaves a valid checkpoint; {@code --resume} continues it.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a diffusion model on MNIST or a 2-D toy set; writes log.csv, loss.png, samples/ and checkpoint.safetensors.",
+                "Ctrl-C stops after the current step with a valid checkpoint; --resume continues from it."})
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--data", paramLabel = "SET", description = "mnist (default) or a 2-D set: spiral, moons, 8gaussians, checkerboard")
+    String data = "mnist";
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "folder of the MNIST IDX files (default: the download cache, "
+            + "$XDG_CACHE_HOME/jdiffusion/mnist or ~/.cache/jdiffusion/mnist)")
+    Path dataDir;
+    @Option(names = "--download", description = "fetch the official MNIST files into --data-dir (or the cache) first, verifying their SHA-256")
+    boolean download;
+    @Option(names = "--mirror", paramLabel = "URL", description = "MNIST mirror to download from (repeatable; default: two public mirrors)")
+    List<URI> mirrors;
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "run folder (default: ${DEFAULT-VALUE})")
+    Path output = Path.of("runs/mnist");
+    @Option(names = "--model", paramLabel = "KIND", description = "unet (the reference U-Net, default), tiny (a small U-Net) or mlp (2-D data)")
+    String model;
+    @Option(names = "--objective", paramLabel = "KIND", description = "eps (default), x0, v or hybrid (learned variance, L_simple + 0.001·L_vlb)")
+    String objective = "eps";
+    @Option(names = "--schedule", paramLabel = "KIND", description = "linear (default), cosine, scaled_linear or sigmoid")
+    String schedule = "linear";
+    @Option(names = "--timesteps", paramLabel = "T", description = "diffusion steps T (default: ${DEFAULT-VALUE})")
+    int timesteps = 1000;
+    @Option(names = "--beta-start", paramLabel = "X", description = "first β of linear/scaled_linear/sigmoid (default: 1e-4, scaled_linear 0.00085)")
+    Double betaStart;
+    @Option(names = "--beta-end", paramLabel = "X", description = "last β (default: 0.02, scaled_linear 0.012)")
+    Double betaEnd;
+    @Option(names = "--batch", paramLabel = "N", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batch = 64;
+    @Option(names = "--steps", paramLabel = "N", description = "total training steps (default: ${DEFAULT-VALUE})")
+    long steps = 10000;
+    @Option(names = "--lr", paramLabel = "X", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
+    double lr = 2e-4;
+    @Option(names = "--warmup", paramLabel = "N", description = "linear learning-rate warm-up steps (default: ${DEFAULT-VALUE})")
+    int warmup = 200;
+    @Option(names = "--ema-decay", paramLabel = "X", description = "EMA decay of the weights used for sampling (default: ${DEFAULT-VALUE})")
+    double emaDecay = 0.999;
+    @Option(names = "--p-uncond", paramLabel = "P", description = "probability of dropping the label (classifier-free guidance; default: ${DEFAULT-VALUE})")
+    double pUncond = 0.1;
+    @Option(names = "--unconditional", description = "ignore the labels (no class conditioning)")
+    boolean unconditional;
+    @Option(names = "--grad-clip", paramLabel = "X", description = "clip the global gradient norm (0 = off; default: ${DEFAULT-VALUE})")
+    double gradClip = 1.0;
+    @Option(names = "--device", paramLabel = "D", converter = Cli.DeviceConverter.class, description = "cpu (default) or cuda[:N]")
+    Device device = Device.CPU;
+    @Option(names = "--seed", paramLabel = "S", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed = 0;
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "write the checkpoint every N steps (0 = only at the end; default: ${DEFAULT-VALUE})")
+    long checkpointEvery = 1000;
+    @Option(names = "--sample-every", paramLabel = "N", description = "write a sample grid every N steps (0 = only at the end; default: ${DEFAULT-VALUE})")
+    long sampleEvery = 2000;
+    @Option(names = "--preview", paramLabel = "N", description = "samples in each grid of samples/ (0 = none; default: ${DEFAULT-VALUE})")
+    int preview = 20;
+    @Option(names = "--log-every", paramLabel = "N", description = "a row of log.csv every N steps (default: ${DEFAULT-VALUE})")
+    long logEvery = 10;
+    @Option(names = "--points", paramLabel = "N", description = "size of a 2-D training set (default: ${DEFAULT-VALUE})")
+    int toyPoints = 10000;
+    @Option(names = "--resume", description = "continue the run in --output from its checkpoint (its settings; --steps may raise the total)")
+    boolean resume;
+
+    @Override public Integer call() throws Exception {
+        TrainSettings s;
+        TrainingCheckpoint ck = null;
+        Path ckPath = output.resolve(Trainer.CHECKPOINT);
+        if (resume) {
+            Cli.existingFile("--resume: checkpoint", ckPath);
+            ck = TrainingCheckpoint.read(ckPath);
+            s = TrainSettings.fromJson(ck.config());
+            if (steps != 10000 || s.steps() < ck.step()) s = s.withSteps(Math.max(steps, ck.step()));
+            System.out.println("resuming " + ckPath + " at step " + ck.step() + " of " + s.steps());
+        } else {
+            s = settings();
+        }
+        TrainingData d = data(s);
+        Cli.require(!d.describe().isEmpty(), "no data");
+        RunOutputs.ensureDir(output);
+        System.out.println("train: " + s.summary());
+        System.out.println("data:  " + d.describe());
+        Trainer trainer = new Trainer(s, d, output, device);
+        Thread hook = new Thread(() -> {
+            trainer.requestStop();
+            try {
+                if (!trainer.awaitFinished(120_000)) System.err.println("train: gave up waiting for the checkpoint after 120 s");
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "jdiffusion-train-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Trainer.Outcome o;
+        try {
+            o = trainer.run(ck, null);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waits for the files written above
+            }
+        }
+        System.out.println((o.interrupted() ? "stopped at step " : "done: step ") + o.step() + "; checkpoint " + o.checkpoint()
+                + (o.interrupted() ? " (continue with --resume)" : ""));
+        return o.interrupted() ? 130 : 0;
+    }
+
+    private TrainSettings settings() {
+        boolean mnist = data.equals("mnist");
+        String dataKey;
+        if (mnist) {
+            dataKey = "mnist";
+        } else {
+            try {
+                dataKey = Toy2D.parse(data).key();
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageException("--data: unknown data set '" + data + "' (expected mnist, spiral, moons, 8gaussians or checkerboard)");
+            }
+        }
+        Nets.Kind kind;
+        try {
+            kind = model == null ? (mnist ? Nets.Kind.UNET : Nets.Kind.MLP) : Nets.Kind.parse(model);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--model: " + e.getMessage());
+        }
+        Cli.require(mnist == (kind != Nets.Kind.MLP), "--model " + kind.key() + " does not fit --data " + data
+                + (mnist ? " (images need unet or tiny)" : " (2-D data needs mlp)"));
+        Cli.require(Set.of("eps", "x0", "v", "hybrid").contains(objective), "--objective: unknown objective '" + objective + "' (expected eps, x0, v or hybrid)");
+        ScheduleKind sk;
+        try {
+            sk = ScheduleKind.fromKey(schedule);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--" + e.getMessage());
+        }
+        double b0 = betaStart != null ? betaStart : sk == ScheduleKind.SCALED_LINEAR ? 0.00085 : 1e-4;
+        double b1 = betaEnd != null ? betaEnd : sk == ScheduleKind.SCALED_LINEAR ? 0.012 : 0.02;
+        Cli.require(timesteps >= 2, "--timesteps must be >= 2, got " + timesteps);
+        Cli.require(b0 > 0 && b1 > b0 && b1 < 1, "--beta-start and --beta-end must satisfy 0 < start < end < 1, got " + b0 + ", " + b1);
+        Cli.require(batch >= 1 && steps >= 1 && warmup >= 0 && logEvery >= 1 && checkpointEvery >= 0 && sampleEvery >= 0 && toyPoints >= 2 && preview >= 0,
+                "--batch, --steps and --log-every must be >= 1, --warmup, --checkpoint-every, --sample-every and --preview >= 0, --points >= 2");
+        Cli.require(lr > 0 && lr < 1, "--lr must be in (0, 1), got " + lr);
+        Cli.require(emaDecay >= 0 && emaDecay < 1, "--ema-decay must be in [0, 1), got " + emaDecay);
+        Cli.require(pUncond >= 0 && pUncond <= 1, "--p-uncond must be in [0, 1], got " + pUncond);
+        Cli.require(gradClip >= 0, "--grad-clip must be >= 0, got " + gradClip);
+        Path dir = dataDir != null ? dataDir : MnistDownload.defaultCache();
+        return new TrainSettings(dataKey, mnist ? dir.toAbsolutePath().toString() : "", kind, objective, sk, timesteps, b0, b1, batch, steps, lr,
+                warmup, emaDecay, pUncond, mnist && !unconditional, seed, checkpointEvery, sampleEvery, logEvery, gradClip, toyPoints, preview);
+    }
+
+    private TrainingData data(TrainSettings s) {
+        if (!s.isMnist()) return TrainingData.toy(Toy2D.parse(s.data()), s.toyPoints(), s.seed());
+        Path dir = Path.of(s.dataDir());
+        if (download) {
+            System.out.println("downloading MNIST into " + dir);
+            MnistDownload.fetch(dir, mirrors == null || mirrors.isEmpty() ? MnistDownload.MIRRORS : mirrors, MnistDownload.OFFICIAL,
+                    line -> System.out.println("  " + line));
+        } else if (!Files.isDirectory(dir)) {
+            throw new Main.UsageException("--data-dir: no such directory: " + dir + (dataDir == null ? " (the default cache; add --download to fetch MNIST)" : ""));
+        }
+        return TrainingData.mnist(Mnist.load(dir, Mnist.Split.TRAIN), dir.toString());
+    }
+}

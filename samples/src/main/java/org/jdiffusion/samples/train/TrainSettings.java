@@ -1,0 +1,95 @@
+package org.jdiffusion.samples.train;
+
+import org.jdiffusion.diffusion.DiffusionSpec;
+import org.jdiffusion.diffusion.Prediction;
+import org.jdiffusion.diffusion.ScheduleKind;
+import org.jdiffusion.nn.io.Json;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Everything a {@code train} run was started with; stored in its checkpoints (as the opaque
+ * {@code config} string, a flat JSON object) so {@code --resume} continues with the same settings.
+ * The objective is eps, x0, v (L_simple on that prediction) or hybrid (ε with a learned variance,
+ * L_simple + λ·L_vlb, Nichol &amp; Dhariwal 2021).
+ */
+public record TrainSettings(String data, String dataDir, Nets.Kind model, String objective, ScheduleKind schedule, int timesteps,
+                            double betaStart, double betaEnd, int batch, long steps, double lr, int warmup, double emaDecay,
+                            double pUncond, boolean conditional, long seed, long checkpointEvery, long sampleEvery, long logEvery,
+                            double gradClip, int toyPoints, int preview) {
+
+    public Prediction prediction() { return objective.equals("hybrid") ? Prediction.EPS : Prediction.fromKey(objective); }
+
+    public boolean learnedVariance() { return objective.equals("hybrid"); }
+
+    public boolean isMnist() { return data.equals("mnist"); }
+
+    /** The checkpoint metadata a sampler needs (the diffusion module's keys). */
+    public DiffusionSpec spec(int numClasses) {
+        int nc = conditional ? numClasses : 0;
+        return new DiffusionSpec(schedule, betaStart, betaEnd, timesteps, prediction(), nc, nc > 0 ? nc : -1, false, learnedVariance());
+    }
+
+    public String toJson() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("data", data);
+        m.put("data_dir", dataDir);
+        m.put("model", model.key());
+        m.put("objective", objective);
+        m.put("schedule", schedule.key());
+        m.put("timesteps", Integer.toString(timesteps));
+        m.put("beta_start", Double.toString(betaStart));
+        m.put("beta_end", Double.toString(betaEnd));
+        m.put("batch", Integer.toString(batch));
+        m.put("steps", Long.toString(steps));
+        m.put("lr", Double.toString(lr));
+        m.put("warmup", Integer.toString(warmup));
+        m.put("ema_decay", Double.toString(emaDecay));
+        m.put("p_uncond", Double.toString(pUncond));
+        m.put("conditional", Boolean.toString(conditional));
+        m.put("seed", Long.toString(seed));
+        m.put("checkpoint_every", Long.toString(checkpointEvery));
+        m.put("sample_every", Long.toString(sampleEvery));
+        m.put("log_every", Long.toString(logEvery));
+        m.put("grad_clip", Double.toString(gradClip));
+        m.put("toy_points", Integer.toString(toyPoints));
+        m.put("preview", Integer.toString(preview));
+        return Json.writeStringMap(m);
+    }
+
+    public static TrainSettings fromJson(String json) {
+        if (!(Json.parse(json) instanceof Map<?, ?> raw)) throw new IllegalArgumentException("train settings: expected a JSON object, got " + json);
+        Map<String, String> m = new LinkedHashMap<>();
+        raw.forEach((k, v) -> m.put(String.valueOf(k), String.valueOf(v)));
+        try {
+            return new TrainSettings(get(m, "data"), get(m, "data_dir"), Nets.Kind.parse(get(m, "model")), get(m, "objective"),
+                    ScheduleKind.fromKey(get(m, "schedule")), Integer.parseInt(get(m, "timesteps")), Double.parseDouble(get(m, "beta_start")),
+                    Double.parseDouble(get(m, "beta_end")), Integer.parseInt(get(m, "batch")), Long.parseLong(get(m, "steps")),
+                    Double.parseDouble(get(m, "lr")), Integer.parseInt(get(m, "warmup")), Double.parseDouble(get(m, "ema_decay")),
+                    Double.parseDouble(get(m, "p_uncond")), Boolean.parseBoolean(get(m, "conditional")), Long.parseLong(get(m, "seed")),
+                    Long.parseLong(get(m, "checkpoint_every")), Long.parseLong(get(m, "sample_every")), Long.parseLong(get(m, "log_every")),
+                    Double.parseDouble(get(m, "grad_clip")), Integer.parseInt(get(m, "toy_points")), Integer.parseInt(get(m, "preview")));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("train settings in the checkpoint are malformed: " + e.getMessage());
+        }
+    }
+
+    private static String get(Map<String, String> m, String k) {
+        String v = m.get(k);
+        if (v == null) throw new IllegalArgumentException("train settings in the checkpoint lack '" + k + "'");
+        return v;
+    }
+
+    public TrainSettings withSteps(long s) {
+        return new TrainSettings(data, dataDir, model, objective, schedule, timesteps, betaStart, betaEnd, batch, s, lr, warmup, emaDecay,
+                pUncond, conditional, seed, checkpointEvery, sampleEvery, logEvery, gradClip, toyPoints, preview);
+    }
+
+    public String summary() {
+        return String.format(Locale.ROOT, "%s · %s model · %s objective · %s schedule, T=%d · batch %d · %d steps · lr %.2g (warm-up %d) · EMA %.4g%s",
+                data, model.key(), objective, schedule.key(), timesteps, batch, steps, lr, warmup, emaDecay,
+                conditional ? String.format(Locale.ROOT, " · p_uncond %.2f", pUncond) : "");
+    }
+}

@@ -1,0 +1,168 @@
+package org.jdiffusion.samples.train;
+
+import org.jdiffusion.autograd.Variable;
+import org.jdiffusion.diffusion.DiffusionSpec;
+import org.jdiffusion.diffusion.guidance.ConditionDropout;
+import org.jdiffusion.diffusion.loss.DiffusionLoss;
+import org.jdiffusion.diffusion.loss.HybridLoss;
+import org.jdiffusion.diffusion.loss.NoisyBatch;
+import org.jdiffusion.diffusion.loss.UniformTimesteps;
+import org.jdiffusion.nn.io.TrainingCheckpoint;
+import org.jdiffusion.nn.optim.Adam;
+import org.jdiffusion.nn.optim.Ema;
+import org.jdiffusion.nn.optim.GradClip;
+import org.jdiffusion.nn.optim.LrSchedule;
+import org.jdiffusion.nn.unet.UNet;
+import org.jdiffusion.samples.cli.Progress;
+import org.jdiffusion.tensor.Device;
+import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.Rand;
+import org.jdiffusion.tensor.Tensor;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The training loop of {@code train}: uniform timesteps, the forward process, the chosen
+ * objective, Adam with linear warm-up, global-norm clipping, EMA; every named generator (data
+ * order, noise, condition dropout, dropout masks) lives in the checkpoint, so a resumed run
+ * continues exactly where it stopped. A stop request (Ctrl-C) ends the current step, writes a
+ * checkpoint and the logs, and returns.
+ */
+public final class Trainer {
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+
+    /** Called after every step (tests use it to stop a run at a chosen step). */
+    public interface StepHook { void after(Trainer trainer, long step, double loss); }
+
+    public record Outcome(long step, boolean interrupted, Path checkpoint) {}
+
+    private final TrainSettings s;
+    private final TrainingData data;
+    private final Path out;
+    private final Device device;
+    private final RunOutputs outputs;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile boolean stopRequested;
+
+    public Trainer(TrainSettings settings, TrainingData data, Path out, Device device) {
+        this.s = settings;
+        this.data = data;
+        this.out = out;
+        this.device = device;
+        this.outputs = new RunOutputs(out, settings);
+    }
+
+    public void requestStop() { stopRequested = true; }
+
+    /** Blocks until the run has written its last files (for a shutdown hook), at most {@code millis}. */
+    public boolean awaitFinished(long millis) throws InterruptedException {
+        return finished.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    public DiffusionSpec spec() { return s.spec(data.classes()); }
+
+    /** Builds the network this run trains. */
+    static Nets.Net build(TrainSettings s, int classes, Generator g) {
+        int nc = s.conditional() ? classes : 0;
+        return switch (s.model()) {
+            case UNET -> Nets.unet(Nets.referenceConfig(nc, s.learnedVariance()), Nets.Kind.UNET, g);
+            case TINY -> Nets.unet(Nets.tinyConfig(nc, s.learnedVariance()), Nets.Kind.TINY, g);
+            case MLP -> Nets.mlp(s.learnedVariance(), g);
+        };
+    }
+
+    public Outcome run(TrainingCheckpoint resume, StepHook hook) {
+        try {
+            return loop(resume, hook);
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private Outcome loop(TrainingCheckpoint resume, StepHook hook) {
+        DiffusionSpec spec = spec();
+        Generator root = new Generator(s.seed());
+        Map<String, Generator> rngs = new LinkedHashMap<>();
+        rngs.put("data", root.fork(1));
+        rngs.put("noise", root.fork(2));
+        rngs.put("dropout", root.fork(3));
+        rngs.put("cond", root.fork(4));
+        Nets.Net net = build(s, data.classes(), root.fork(0));
+        net.module().to(device);
+        Adam opt = Adam.adam(net.module().namedParameters(), s.lr());
+        Ema ema = new Ema(net.module(), s.emaDecay(), 10);   // d_n = min(decay, (1+n)/(10+n)): short runs average recent weights
+        long start = 0;
+        if (resume != null) {
+            resume.restore(net.module(), ema, opt);
+            for (String k : rngs.keySet()) rngs.put(k, resume.rng(k));
+            start = resume.step();
+            outputs.resumeLog(start);
+        }
+        if (net.module() instanceof UNet u) u.setDropoutGenerator(rngs.get("dropout"));
+        net.module().train();
+
+        DiffusionLoss simple = new DiffusionLoss(spec.noiseSchedule(), spec.prediction());
+        HybridLoss hybrid = s.learnedVariance() ? new HybridLoss(spec.noiseSchedule(), spec.prediction()) : null;
+        UniformTimesteps timesteps = new UniformTimesteps(spec.timesteps());
+        ConditionDropout dropout = spec.numClasses() > 0 ? new ConditionDropout(s.pUncond(), spec.nullClass()) : null;
+        LrSchedule lr = LrSchedule.linearWarmup(s.lr(), Math.max(1, s.warmup()));
+        Progress bar = Progress.onStdout("train", s.steps());
+        Path ck = out.resolve(CHECKPOINT);
+        Map<String, String> meta = metadata(spec);
+
+        long step = start;
+        boolean interrupted = false;
+        while (step < s.steps()) {
+            if (stopRequested) { interrupted = true; break; }
+            Generator gData = rngs.get("data"), gNoise = rngs.get("noise");
+            long[] ids = Rand.randint(gData, 0, data.count(), Device.CPU, s.batch()).toLongArray();
+            int[] idx = new int[ids.length];
+            for (int i = 0; i < idx.length; i++) idx[i] = (int) ids[i];
+            Tensor x0 = data.batch(idx).to(device);
+            Tensor y = dropout == null ? null : dropout.apply(data.labels(idx).to(device), rngs.get("cond"));
+            NoisyBatch nb = simple.noisy(x0, timesteps.sample(s.batch(), gNoise, device).t(), gNoise);
+            Variable output = net.forward(Variable.constant(nb.xt()), nb.t(), y);
+            Variable loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
+            opt.setLr(lr.lr(step));
+            opt.zeroGrad();
+            loss.backward();
+            double norm = s.gradClip() > 0 ? GradClip.clipGlobalNorm(opt.parameters().values(), s.gradClip())
+                    : GradClip.globalNorm(opt.parameters().values());
+            opt.step();
+            ema.update(net.module());
+            step++;
+            double l = loss.item();
+            if (!Double.isFinite(l))
+                throw new IllegalStateException("train: the loss became " + l + " at step " + step + " (lower --lr or keep --grad-clip)");
+            outputs.record(step, l, opt.lr(), norm, step % s.logEvery() == 0 || step == s.steps());
+            bar.update(step, "loss", l, "lr", opt.lr());
+            if (hook != null) hook.after(this, step, l);
+            if (s.sampleEvery() > 0 && step % s.sampleEvery() == 0 && step < s.steps())
+                outputs.previewSamples(net, ema, spec, step, device);
+            if (s.checkpointEvery() > 0 && step % s.checkpointEvery() == 0 && step < s.steps()) {
+                save(ck, net, ema, opt, step, rngs, meta);
+                outputs.writeLogs();
+            }
+        }
+        bar.finish();
+        save(ck, net, ema, opt, step, rngs, meta);
+        outputs.writeLogs();
+        if (!interrupted) outputs.previewSamples(net, ema, spec, step, device);
+        return new Outcome(step, interrupted, ck);
+    }
+
+    private Map<String, String> metadata(DiffusionSpec spec) {
+        Map<String, String> m = new LinkedHashMap<>(spec.toMetadata());
+        m.put("model", s.model().key());
+        m.put("data", s.data());
+        m.put("sample_shape", java.util.Arrays.toString(data.sampleShape()).replace(" ", ""));
+        return m;
+    }
+
+    private void save(Path ck, Nets.Net net, Ema ema, Adam opt, long step, Map<String, Generator> rngs, Map<String, String> meta) {
+        TrainingCheckpoint.save(ck, net.module(), ema, opt, step, rngs, s.toJson(), meta);
+    }
+}
