@@ -5,7 +5,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** Runs the program in-process with stdout and stderr captured. */
-final class Program {
+public final class Program {
     private Program() {}
 
     record Run(int status, String out, String err) {

@@ -19,6 +19,11 @@ import java.nio.file.Path;
 public final class Outputs {
     private Outputs() {}
 
+    static {
+        // encode in memory: ImageIO's file cache registers a shutdown hook, which fails while a stopped run writes its last files
+        ImageIO.setUseCache(false);
+    }
+
     public static void write(Path target, byte[] bytes) {
         AtomicFiles.write(target, ch -> {
             ByteBuffer b = ByteBuffer.wrap(bytes);

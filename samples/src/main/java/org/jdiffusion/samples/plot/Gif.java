@@ -33,6 +33,7 @@ public final class Gif {
         for (BufferedImage f : frames)
             if (f.getWidth() != w || f.getHeight() != h)
                 throw new IllegalArgumentException("gif: frames differ in size: " + w + "x" + h + " and " + f.getWidth() + "x" + f.getHeight());
+        ImageIO.setUseCache(false);
         ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try (ImageOutputStream out = ImageIO.createImageOutputStream(bos)) {

@@ -121,8 +121,6 @@ public final class TrainCommand implements Callable<Integer> {
                 // the hook is running: it waits for the files written above
             }
         }
-        System.out.println((o.interrupted() ? "stopped at step " : "done: step ") + o.step() + "; checkpoint " + o.checkpoint()
-                + (o.interrupted() ? " (continue with --resume)" : ""));
         return o.interrupted() ? 130 : 0;
     }
 

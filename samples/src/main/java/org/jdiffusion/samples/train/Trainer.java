@@ -151,6 +151,10 @@ public final class Trainer {
         save(ck, net, ema, opt, step, rngs, meta);
         outputs.writeLogs();
         if (!interrupted) outputs.previewSamples(net, ema, spec, step, device);
+        // said here, before the run counts as finished: after a signal the JVM exits as soon as the shutdown hook returns
+        System.out.println((interrupted ? "stopped at step " : "done: step ") + step + "; checkpoint " + ck
+                + (interrupted ? " (continue with --resume)" : ""));
+        System.out.flush();
         return new Outcome(step, interrupted, ck);
     }
 
