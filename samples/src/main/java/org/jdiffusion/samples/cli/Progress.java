@@ -10,7 +10,7 @@ import java.util.Locale;
  * and at least every 30 seconds, so logs stay short and readable.
  */
 public final class Progress {
-    private final String label;
+    private final String label, unit;
     private final long total;
     private final PrintStream out;
     private final boolean tty;
@@ -18,15 +18,21 @@ public final class Progress {
     private long lastDraw = Long.MIN_VALUE / 2, lastPlainStep = -1, startStep = -1;
     private int lastWidth;
 
-    public Progress(String label, long total, PrintStream out, boolean tty) {
+    public Progress(String label, long total, PrintStream out, boolean tty) { this(label, total, out, tty, "steps"); }
+
+    /** {@code unit} names what is counted in the rate ("steps", "samples", "images"). */
+    public Progress(String label, long total, PrintStream out, boolean tty, String unit) {
         this.label = label;
+        this.unit = unit;
         this.total = Math.max(1, total);
         this.out = out;
         this.tty = tty;
     }
 
     /** A bar on System.out, redrawn in place only when it is an interactive terminal and CI is unset. */
-    public static Progress onStdout(String label, long total) { return new Progress(label, total, System.out, interactive()); }
+    public static Progress onStdout(String label, long total) { return onStdout(label, total, "steps"); }
+
+    public static Progress onStdout(String label, long total, String unit) { return new Progress(label, total, System.out, interactive(), unit); }
 
     public static boolean interactive() {
         java.io.Console c = System.console();
@@ -76,7 +82,7 @@ public final class Progress {
             sb.append("  ").append(metrics[i]).append(' ')
                     .append(v instanceof Double || v instanceof Float ? fmt(((Number) v).doubleValue()) : String.valueOf(v));
         }
-        sb.append(String.format(Locale.ROOT, "  %.1f steps/s", rate));
+        sb.append(String.format(Locale.ROOT, "  %.1f %s/s", rate, unit));
         if (step < total) sb.append("  ETA ").append(rate > 0 ? duration((total - step) / rate) : "?");
         else sb.append("  done in ").append(duration(secs));
         return sb.toString();

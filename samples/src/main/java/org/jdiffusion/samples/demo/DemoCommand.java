@@ -142,7 +142,13 @@ public final class DemoCommand implements Callable<Integer> {
             Tensor x1 = process.prior(new int[]{trajectories, 2}, Noise.perSample(seed + 5, 0), DType.FLOAT32, Device.CPU);
             // the x_0 objective learns D for every t, so its trajectories may take a finer grid than training's Δt
             VeProcess fine = objective == ToyRun.Objective.X0 ? new VeProcess(sigma, trajectorySteps) : process;
-            mem.add(new DemoFigures.Memorisation(n, memTrain.get(n), fine.sampleDdim(runs.get("spiral, " + n + " points").denoiser(fine), x1, true)));
+            mem.add(new DemoFigures.Memorisation(n + " training points", memTrain.get(n),
+                    fine.sampleDdim(runs.get("spiral, " + n + " points").denoiser(fine), x1, true)));
+        }
+        if (!mem.isEmpty() && runs.containsKey(Toy2D.SPIRAL.key())) {
+            Tensor x1 = process.prior(new int[]{trajectories, 2}, Noise.perSample(seed + 5, 0), DType.FLOAT32, Device.CPU);
+            VeProcess fine = objective == ToyRun.Objective.X0 ? new VeProcess(sigma, trajectorySteps) : process;
+            mem.add(new DemoFigures.Memorisation("fresh data every step", null, fine.sampleDdim(runs.get(Toy2D.SPIRAL.key()).denoiser(fine), x1, true)));
         }
 
         // 2. four toy sets: DDPM and DDIM samples against the data
@@ -170,7 +176,7 @@ public final class DemoCommand implements Callable<Integer> {
         DemoFigures figs = new DemoFigures(output, sigma);
         if (!mem.isEmpty()) files.add(figs.memorisation(mem));
         if (!samples.isEmpty()) files.add(figs.samples(samples));
-        files.add(figs.losses(lossCurves));
+        files.add(figs.losses(lossCurves, objective));
         StringBuilder csv = new StringBuilder("set,sampler,sliced_wasserstein,data_vs_data\n");
         for (Toy2D k : kinds) {
             csv.append(String.format(Locale.ROOT, "%s,ddpm,%.6f,%.6f%n", k.key(), swDdpm.get(k.key()), swRef.get(k.key())));
@@ -179,7 +185,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path metrics = output.resolve("metrics.csv");
         Outputs.writeString(metrics, csv.toString());
         files.add(metrics);
-        files.add(figs.page(kinds, swDdpm, swDdim, swRef, memorise, steps, memoriseSteps, processSteps, !mem.isEmpty(), !samples.isEmpty()));
+        files.add(figs.page(kinds, swDdpm, swDdim, swRef, memorise, steps, memoriseSteps, processSteps, !mem.isEmpty(), !samples.isEmpty(), objective));
         return new Result(swDdpm, swDdim, swRef, files);
     }
 

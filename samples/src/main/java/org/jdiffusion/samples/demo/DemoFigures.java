@@ -17,7 +17,8 @@ import java.util.Map;
 
 /** The demo's pictures and its HTML page, from the runs' results. */
 final class DemoFigures {
-    record Memorisation(int points, Tensor train, Trajectory ddim) {}
+    /** One panel: its title, the training points (null when every step drew fresh data) and the DDIM run. */
+    record Memorisation(String title, Tensor train, Trajectory ddim) {}
 
     record Samples(Toy2D kind, Tensor data, Tensor ddpm, Tensor ddim, double swDdpm, double swDdim) {}
 
@@ -47,11 +48,11 @@ final class DemoFigures {
                     pv[i][k] = 1 - (double) k / (len - 1);     // state k is at t = 1 − k·Δt
                 }
             }
-            Chart c = new Chart().title(m.points() + " training points").xRange(-2.6, 2.6).yRange(-2.6, 2.6).equalAspect()
+            Chart c = new Chart().title(m.title()).xRange(-2.6, 2.6).yRange(-2.6, 2.6).equalAspect()
                     .paths(px, py, pv, 1f, 0.55)
-                    .scatter("samples", m.ddim().sample().toFloatArray(), Color.BLACK, 2)
-                    .scatter("training points", m.train().toFloatArray(), TRAIN, 4.5)
-                    .colorBar("t", 0, 1);
+                    .scatter("samples", m.ddim().sample().toFloatArray(), Color.BLACK, 2);
+            if (m.train() != null) c.scatter("training points", m.train().toFloatArray(), TRAIN, 4.5);
+            c.colorBar("t", 0, 1);
             f.add(c);
         }
         return save(f, MEMORISATION);
@@ -73,8 +74,9 @@ final class DemoFigures {
     }
 
     /** Training loss of every run, smoothed (exponential moving average, 0.98), on a log scale. */
-    Path losses(Map<String, double[]> curves) {
-        Chart c = new Chart().title("Training loss ‖f_θ(x_{t+Δt}, t+Δt) − x_t‖² (smoothed)").xLabel("step").yLabel("loss").logY();
+    Path losses(Map<String, double[]> curves, ToyRun.Objective objective) {
+        String what = objective == ToyRun.Objective.X0 ? "‖D(x_t, t) − x_0‖² / c_out²" : "‖f_θ(x_{t+Δt}, t+Δt) − x_t‖²";
+        Chart c = new Chart().title("Training loss " + what + " (smoothed)").xLabel("step").yLabel("loss").logY();
         int i = 0;
         for (var e : curves.entrySet()) {
             double[] l = e.getValue(), xs = new double[l.length], ys = new double[l.length];
@@ -90,15 +92,18 @@ final class DemoFigures {
     }
 
     Path page(List<Toy2D> kinds, Map<String, Double> swDdpm, Map<String, Double> swDdim, Map<String, Double> swRef, List<Integer> memorise,
-              int steps, int memoriseSteps, int processSteps, boolean haveMem, boolean haveSamples) {
+              int steps, int memoriseSteps, int processSteps, boolean haveMem, boolean haveSamples, ToyRun.Objective objective) {
         HtmlReport r = new HtmlReport("jdiffusion demo: diffusion on 2-D data");
-        r.paragraph(String.format(Locale.ROOT, "Small MLP denoisers (3 hidden layers × 128 ReLU) trained with the variance-exploding process of "
-                + "Nakkiran et al. 2024 (\"Step-by-Step Diffusion\"): x_t = x_0 + N(0, σ_q²t), σ_q = %.2f, Δt = 1/%d; the network learns "
-                + "E[x_{t−Δt} | x_t]. DDPM adds fresh noise at every step, DDIM takes deterministic steps.", sigma, processSteps));
+        r.paragraph(String.format(Locale.ROOT, "Small MLP denoisers (3 hidden layers × 128 ReLU) on the variance-exploding process of "
+                + "Nakkiran et al. 2024 (\"Step-by-Step Diffusion\"): x_t = x_0 + N(0, σ_q²t), σ_q = %.2f, Δt = 1/%d; the sampler's network "
+                + "gives E[x_{t−Δt} | x_t] = x_t + (Δt/t)·(D(x_t, t) − x_t), %s. DDPM (the paper's Pseudocode 2) adds fresh noise at every "
+                + "step, DDIM (Pseudocode 3) takes deterministic steps.", sigma, processSteps,
+                objective == ToyRun.Objective.X0 ? "with D trained as a denoiser of x_0" : "trained on the paper's pairs (Pseudocode 1)"));
         if (haveMem)
-            r.figure(MEMORISATION, "DDIM trajectories (coloured by t, from x_1 at t = 1 to the sample at t = 0) for spiral models trained on "
-                    + memorise + " points (red), " + memoriseSteps + " steps each: with few points every trajectory ends on a training point "
-                    + "(memorisation); with more, samples spread along the spiral (generalisation).");
+            r.figure(MEMORISATION, "DDIM trajectories (coloured by t, from x_1 at t = 1 to the sample at t = 0) of spiral models trained "
+                    + memoriseSteps + " steps on " + memorise + " points (red): the trajectories end on training points, the network has "
+                    + "memorised its set; the last panel's model saw fresh spiral points at every step and its samples spread along the "
+                    + "whole spiral (generalisation).");
         if (haveSamples) {
             r.figure(SAMPLES, "DDPM and DDIM samples (colour) against fresh data (grey) for each toy set, " + steps
                     + " training steps each, with the sliced-Wasserstein distance SW₂ to the data.");
@@ -108,8 +113,8 @@ final class DemoFigures {
                         String.format(Locale.ROOT, "%.4f", swRef.get(k.key()))));
             r.table(List.of("data set", "SW₂ DDPM", "SW₂ DDIM", "SW₂ data vs data"), rows);
         }
-        r.figure(LOSS, "Training loss of every run (exponential moving average): it falls towards the floor set by the noise "
-                + "σ_q²Δt of the step the network cannot predict.");
+        r.figure(LOSS, "Training loss of every run (exponential moving average). It cannot reach zero: x_0 is not a function of the "
+                + "noisy x_t; the fewer the training points, the more of them the network can pin down, and the lower it goes.");
         r.paragraph("Files: metrics.csv (the distances above), samples-SET-ddpm.npy and samples-SET-ddim.npy (float32 [N, 2]).");
         Path p = dir.resolve(PAGE);
         r.save(p);

@@ -24,7 +24,7 @@ import java.util.function.IntFunction;
  * <pre>  D(x, t) = c_skip·x + c_out·g(c_in·x, t),  c_skip = 1/(σ²+1), c_out = σ/√(σ²+1), c_in = 1/√(σ²+1)</pre>
  * and turned into the process's denoiser exactly as the Gaussian step demands:
  * <pre>  f_θ(x_t, t) = E[x_{t−Δt} | x_t] = x_t + (Δt/t)·(D(x_t, t) − x_t)</pre>
- * {@link Objective#X0} trains D by denoising, ‖D(x_0 + σε, t) − x_0‖²/c_out² with t ~ U[Δt, 1];
+ * {@link Objective#X0} trains D by denoising, ‖D(x_0 + σε, t) − x_0‖²/c_out² with log t uniform on [log 10⁻³, 0];
  * {@link Objective#PSEUDOCODE1} trains f_θ on the paper's own pairs, ‖f_θ(x_{t+Δt}, t+Δt) − x_t‖²
  * (Pseudocode 1). Both have the same minimiser; the first has far less variance per step (its
  * target carries no sampled noise), so it is the default. Adam with a cosine-decayed rate.
@@ -76,10 +76,13 @@ public final class ToyRun {
         return run;
     }
 
-    /** ‖D(x_0 + σ_q√t·ε, t) − x_0‖² / c_out², t ~ U[Δt, 1]. */
+    /** The smallest t the denoising objective trains at: σ = σ_q·√t_min (the fine trajectories reach t = 10⁻³). */
+    static final double T_MIN = 1e-3;
+
+    /** ‖D(x_0 + σ_q√t·ε, t) − x_0‖² / c_out², log t ~ U[log t_min, 0]: every scale of σ equally often. */
     private Variable denoisingLoss(Tensor x0, Generator g) {
         int b = x0.size(0);
-        Tensor t = Rand.uniform(g, process.dt(), 1, x0.dtype(), x0.device(), b);
+        Tensor t = Rand.uniform(g, Math.log(T_MIN), 0, x0.dtype(), x0.device(), b).exp();
         Tensor sig = t.mul(process.sigmaQ() * process.sigmaQ()).sqrt().unsqueeze(1);
         Tensor xt = x0.add(Rand.normal(g, 0, 1, x0.dtype(), x0.device(), x0.shape()).mul(sig));
         Tensor cOut = sig.div(sig.square().add(1).sqrt());

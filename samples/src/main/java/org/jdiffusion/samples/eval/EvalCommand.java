@@ -73,7 +73,7 @@ public final class EvalCommand implements Callable<Integer> {
         int n = Math.min(count, test.count());
         VariationalBound vb = new VariationalBound(spec.noiseSchedule(), spec.prediction(),
                 spec.learnedVariance() ? VarianceType.LEARNED_RANGE : VarianceType.FIXED_SMALL);
-        Progress bar = Progress.onStdout("eval", n);
+        Progress bar = Progress.onStdout("eval", n, "images");
         BoundTerms total = null;
         for (int b0 = 0; b0 < n; b0 += batch) {
             int[] idx = new int[Math.min(batch, n - b0)];

@@ -87,7 +87,7 @@ public final class SampleCommand implements Callable<Integer> {
 
         Denoiser model = Sampling.denoiser(m.net());
         if (nc > 0 && guidance != 1) model = new ClassifierFreeGuidance(model, guidance, m.spec().nullClass(), m.spec().learnedVariance());
-        Progress bar = Progress.onStdout("sample", (long) count);
+        Progress bar = Progress.onStdout("sample", (long) count, "samples");
         List<Tensor> parts = new ArrayList<>();
         Trajectory traced = null;
         for (int b0 = 0; b0 < count; b0 += batch) {

@@ -52,8 +52,8 @@ public final class TrainCommand implements Callable<Integer> {
     Double betaEnd;
     @Option(names = "--batch", paramLabel = "N", description = "batch size (default: ${DEFAULT-VALUE})")
     int batch = 64;
-    @Option(names = "--steps", paramLabel = "N", description = "total training steps (default: ${DEFAULT-VALUE})")
-    long steps = 10000;
+    @Option(names = "--steps", paramLabel = "N", description = "total training steps (default: 10000; with --resume: the run's own, or more)")
+    Long steps;
     @Option(names = "--lr", paramLabel = "X", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
     double lr = 2e-4;
     @Option(names = "--warmup", paramLabel = "N", description = "linear learning-rate warm-up steps (default: ${DEFAULT-VALUE})")
@@ -91,13 +91,15 @@ public final class TrainCommand implements Callable<Integer> {
             Cli.existingFile("--resume: checkpoint", ckPath);
             ck = TrainingCheckpoint.read(ckPath);
             s = TrainSettings.fromJson(ck.config());
-            if (steps != 10000 || s.steps() < ck.step()) s = s.withSteps(Math.max(steps, ck.step()));
+            if (steps != null) {
+                Cli.require(steps >= ck.step(), "--steps " + steps + " is below the checkpoint's step " + ck.step());
+                s = s.withSteps(steps);
+            }
             System.out.println("resuming " + ckPath + " at step " + ck.step() + " of " + s.steps());
         } else {
             s = settings();
         }
         TrainingData d = data(s);
-        Cli.require(!d.describe().isEmpty(), "no data");
         RunOutputs.ensureDir(output);
         System.out.println("train: " + s.summary());
         System.out.println("data:  " + d.describe());
@@ -155,14 +157,15 @@ public final class TrainCommand implements Callable<Integer> {
         double b1 = betaEnd != null ? betaEnd : sk == ScheduleKind.SCALED_LINEAR ? 0.012 : 0.02;
         Cli.require(timesteps >= 2, "--timesteps must be >= 2, got " + timesteps);
         Cli.require(b0 > 0 && b1 > b0 && b1 < 1, "--beta-start and --beta-end must satisfy 0 < start < end < 1, got " + b0 + ", " + b1);
-        Cli.require(batch >= 1 && steps >= 1 && warmup >= 0 && logEvery >= 1 && checkpointEvery >= 0 && sampleEvery >= 0 && toyPoints >= 2 && preview >= 0,
+        long total = steps != null ? steps : 10000;
+        Cli.require(batch >= 1 && total >= 1 && warmup >= 0 && logEvery >= 1 && checkpointEvery >= 0 && sampleEvery >= 0 && toyPoints >= 2 && preview >= 0,
                 "--batch, --steps and --log-every must be >= 1, --warmup, --checkpoint-every, --sample-every and --preview >= 0, --points >= 2");
         Cli.require(lr > 0 && lr < 1, "--lr must be in (0, 1), got " + lr);
         Cli.require(emaDecay >= 0 && emaDecay < 1, "--ema-decay must be in [0, 1), got " + emaDecay);
         Cli.require(pUncond >= 0 && pUncond <= 1, "--p-uncond must be in [0, 1], got " + pUncond);
         Cli.require(gradClip >= 0, "--grad-clip must be >= 0, got " + gradClip);
         Path dir = dataDir != null ? dataDir : MnistDownload.defaultCache();
-        return new TrainSettings(dataKey, mnist ? dir.toAbsolutePath().toString() : "", kind, objective, sk, timesteps, b0, b1, batch, steps, lr,
+        return new TrainSettings(dataKey, mnist ? dir.toAbsolutePath().toString() : "", kind, objective, sk, timesteps, b0, b1, batch, total, lr,
                 warmup, emaDecay, pUncond, mnist && !unconditional, seed, checkpointEvery, sampleEvery, logEvery, gradClip, toyPoints, preview);
     }
 

@@ -30,7 +30,7 @@ class DemoCommandTest {
                 "samples-spiral-ddpm.npy", "samples-spiral-ddim.npy", "samples-8gaussians-ddpm.npy"})
             assertTrue(Files.isRegularFile(dir.resolve(f)), f);
         BufferedImage mem = ImageIO.read(dir.resolve("memorisation.png").toFile()), smp = ImageIO.read(dir.resolve("samples.png").toFile());
-        assertEquals(2 * 430, mem.getWidth());
+        assertEquals(3 * 430, mem.getWidth(), "10 and 40 points, and the model that saw fresh data");
         assertEquals(4 * 330, smp.getWidth());
         assertTrue(ImageIO.read(dir.resolve("loss.png").toFile()).getWidth() > 0);
         NpyArray a = Npy.read(dir.resolve("samples-spiral-ddpm.npy"));
