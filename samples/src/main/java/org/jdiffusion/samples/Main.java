@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
         synopsisSubcommandLabel = "COMMAND",
         description = "Diffusion models from scratch in Java: train, sample, evaluate and look at them.",
         footer = {"", "Run './jdiffusion COMMAND --help' for a command's options."},
-        subcommands = {MlpCommand.class, ForwardCommand.class, InfoCommand.class})
+        subcommands = {MlpCommand.class, ForwardCommand.class, InfoCommand.class, org.jdiffusion.samples.eval.TrainJudgeCommand.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
