@@ -11,12 +11,15 @@ import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Generator;
 import org.jdiffusion.tensor.Shapes;
 import org.jdiffusion.tensor.Tensor;
+import org.jdiffusion.samples.cli.Cli;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 
 /**
  * {@code ./jdiffusion forward --checkpoint CK --inputs IN --output OUT}: one eval-mode forward pass
@@ -26,39 +29,29 @@ import java.util.TreeSet;
  * {@code x} float32 [B, C, S, S], {@code t} int64 [B] and {@code y} int64 [B] (omitted for an
  * unconditional network); OUT receives {@code out} float32, written atomically.
  */
-public final class ForwardCommand {
-    private ForwardCommand() {}
+@Command(name = "forward", mixinStandardHelpOptions = true,
+        description = "One eval-mode forward pass of the U-Net on inputs from a safetensors file; writes its output as tensor 'out'.")
+public final class ForwardCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, paramLabel = "CK",
+            description = "a training checkpoint (EMA weights used when present) or a plain state dict (.safetensors)")
+    Path ck;
+    @Option(names = "--inputs", required = true, paramLabel = "IN",
+            description = "safetensors with x float32 [B,1,28,28], t int64 [B], y int64 [B]")
+    Path in;
+    @Option(names = "--output", required = true, paramLabel = "OUT",
+            description = "where to write 'out' (float32, same shape as x for the default network)")
+    Path outPath;
+    @Option(names = "--no-ema", description = "use a training checkpoint's model weights instead of its EMA weights")
+    boolean noEma;
+    @Option(names = "--device", paramLabel = "D", converter = Cli.DeviceConverter.class,
+            description = "cpu (default) or cuda[:N]")
+    Device device = Device.CPU;
 
-    static final String USAGE = """
-            usage: ./jdiffusion forward --checkpoint CK.safetensors --inputs IN.safetensors --output OUT.safetensors [--no-ema] [--device cpu]
-              runs one eval-mode forward pass of the U-Net and writes its output as tensor 'out'
-              --checkpoint  a training checkpoint (EMA weights used when present) or a plain state dict
-              --inputs      safetensors with x float32 [B,1,28,28], t int64 [B], y int64 [B]
-              --output      where to write 'out' (float32, same shape as x for the default network)
-              --no-ema      use a training checkpoint's model weights instead of its EMA weights
-              --device      cpu (default) or cuda[:N]""";
-
-    public static int run(String[] args) {
-        for (String a : args) {
-            if (a.equals("--help") || a.equals("-h")) {
-                System.out.println(USAGE);
-                return 0;
-            }
-        }
-        Flags f = Flags.parse("forward", args, Set.of("--checkpoint", "--inputs", "--output", "--device"), Set.of("--no-ema"));
-        Path ck = existing("--checkpoint", f.require("--checkpoint"));
-        Path in = existing("--inputs", f.require("--inputs"));
-        Path outPath = Path.of(f.require("--output"));
-        if (outPath.getParent() != null && !Files.isDirectory(outPath.getParent()))
-            throw new Main.UsageException("--output: directory " + outPath.getParent() + " does not exist");
-        Device device;
-        try {
-            device = Device.parse(f.get("--device", "cpu"));
-        } catch (IllegalArgumentException e) {
-            throw new Main.UsageException("--device: " + e.getMessage());
-        }
-
-        UNet net = load(ck, !f.has("--no-ema"));
+    @Override public Integer call() {
+        Cli.existingFile("--checkpoint", ck);
+        Cli.existingFile("--inputs", in);
+        Cli.outputFile("--output", outPath);
+        UNet net = load(ck, !noEma);
         net.to(device);
         net.eval();
         Inputs x = inputs(in, net.config());
@@ -69,12 +62,6 @@ public final class ForwardCommand {
         Safetensors.write(outPath, Map.of("out", out.to(Device.CPU)));
         System.out.println("forward: out " + Shapes.str(out.shape()) + " float32 -> " + outPath);
         return 0;
-    }
-
-    private static Path existing(String flag, String p) {
-        Path path = Path.of(p);
-        if (!Files.isRegularFile(path)) throw new Main.UsageException(flag + ": no such file: " + p);
-        return path;
     }
 
     /** The network with its weights: a training checkpoint's recorded config, else the reference one. */

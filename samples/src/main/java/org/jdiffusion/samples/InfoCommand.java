@@ -1,22 +1,21 @@
 package org.jdiffusion.samples;
 
+import org.jdiffusion.samples.cli.Cli;
 import org.jdiffusion.tensor.BackendProvider;
 import org.jdiffusion.tensor.Backends;
 import org.jdiffusion.tensor.Device;
+import picocli.CommandLine.Command;
+
+import java.util.concurrent.Callable;
 
 /** {@code ./jdiffusion info}: version, JDK, CPU threads and which devices load here (and why not). */
-final class InfoCommand {
-    private InfoCommand() {}
-
-    static int run(String[] args) {
-        if (args.length > 0 && args[0].equals("--help")) {
-            System.out.println("usage: ./jdiffusion info\n  prints version, JDK, CPU threads and the devices found");
-            return 0;
-        }
-        Flags.parse("info", args, java.util.Set.of(), java.util.Set.of());
-        Package p = InfoCommand.class.getPackage();
-        System.out.println("jdiffusion " + (p.getImplementationVersion() != null ? p.getImplementationVersion() : "(development build)"));
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Version, JDK, CPU threads and the devices found (and why a device does not load).")
+final class InfoCommand implements Callable<Integer> {
+    @Override public Integer call() {
+        System.out.println("jdiffusion " + Cli.version());
         System.out.println("java       " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")");
+        System.out.println("vector api " + (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() ? "loaded" : "not loaded (add --add-modules=jdk.incubator.vector)"));
         System.out.println("cpu        " + Runtime.getRuntime().availableProcessors() + " cores, threads "
                 + System.getProperty("jdiffusion.threads", System.getenv().getOrDefault("JDIFFUSION_THREADS", "all")));
         for (BackendProvider bp : Backends.providers()) {

@@ -1,66 +1,83 @@
 package org.jdiffusion.samples;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import org.jdiffusion.samples.cli.Cli;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 
 /**
- * The jdiffusion program: {@code ./jdiffusion COMMAND [options]}. Each command is a function of
- * its arguments returning the exit status; {@code --help} after a command describes it.
+ * The jdiffusion program: {@code ./jdiffusion COMMAND [options]}. Each command is a picocli
+ * {@code @Command}; {@code --help} after a command describes it. Exit status: 0 ok, 1 failure
+ * (the message names what failed), 2 usage error (bad flag or value, missing file).
  */
-public final class Main {
-    private Main() {}
-
-    /** One command of the program. */
-    public interface Command {
-        int run(String[] args) throws Exception;
-    }
-
-    private record Entry(String summary, Command command) {}
-
-    private static Map<String, Entry> commands() {
-        Map<String, Entry> m = new LinkedHashMap<>();
-        m.put("mlp", new Entry("fit a two-layer MLP to a 2-D regression through autograd, printing the loss", MlpExample::run));
-        m.put("forward", new Entry("one eval-mode forward pass of the reference U-Net on inputs from a safetensors file", ForwardCommand::run));
-        m.put("info", new Entry("version, JDK, CPU threads and the devices found", InfoCommand::run));
-        return m;
-    }
+@Command(name = "jdiffusion", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        synopsisSubcommandLabel = "COMMAND",
+        description = "Diffusion models from scratch in Java: train, sample, evaluate and look at them.",
+        footer = {"", "Run './jdiffusion COMMAND --help' for a command's options."},
+        subcommands = {MlpCommand.class, ForwardCommand.class, InfoCommand.class, org.jdiffusion.samples.eval.TrainJudgeCommand.class})
+public final class Main implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
         System.exit(run(args));
     }
 
     /** Runs a command line and returns the exit status (0 ok, 1 failure, 2 usage error). */
-    public static int run(String[] args) {
-        Map<String, Entry> cmds = commands();
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            System.out.println(usage(cmds));
-            return args.length == 0 ? 2 : 0;
-        }
-        Entry e = cmds.get(args[0]);
-        if (e == null) {
-            System.err.println("jdiffusion: unknown command '" + args[0] + "'\n\n" + usage(cmds));
-            return 2;
-        }
-        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-        try {
-            return e.command().run(rest);
-        } catch (UsageException u) {
-            System.err.println("jdiffusion " + args[0] + ": " + u.getMessage());
-            return 2;
-        } catch (Exception | Error ex) {
-            System.err.println("jdiffusion " + args[0] + ": " + ex);
-            if (System.getenv("JDIFFUSION_DEBUG") != null) ex.printStackTrace();
-            return 1;
-        }
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> failure(ex, line));
+        return cl.execute(args);
     }
 
-    private static String usage(Map<String, Entry> cmds) {
-        StringBuilder sb = new StringBuilder("usage: ./jdiffusion COMMAND [options]   (COMMAND --help for its options)\n\ncommands:\n");
-        cmds.forEach((k, v) -> sb.append(String.format("  %-10s %s%n", k, v.summary())));
-        return sb.toString();
+    /** No command given: the command list, and a usage status. */
+    @Override public Integer call() {
+        spec.commandLine().usage(System.err);
+        return 2;
     }
 
-    /** A bad flag or value: reported with exit status 2 and no stack trace. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine line = e.getCommandLine();
+        PrintWriter err = line.getErr();
+        err.println(prefix(line) + ": " + message(e));
+        err.println("Run '" + line.getCommandSpec().qualifiedName(" ").replace("jdiffusion", "./jdiffusion") + " --help' for the options.");
+        err.flush();
+        return 2;
+    }
+
+    /** Picocli's message, except that unknown commands and options are named one at a time with suggestions. */
+    private static String message(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) return e.getMessage();
+        String first = u.getUnmatched().getFirst();
+        CommandLine line = e.getCommandLine();
+        String hint = u.getSuggestions().isEmpty() ? "" : " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
+        if (first.startsWith("-")) return "unknown option '" + first + "'" + hint;
+        if (line.getParent() == null && !line.getSubcommands().isEmpty())
+            return "unknown command '" + first + "'" + (hint.isEmpty() ? " (commands: " + String.join(", ", line.getSubcommands().keySet()) + ")" : hint);
+        return "unexpected argument '" + first + "'" + hint;
+    }
+
+    private static int failure(Exception ex, CommandLine line) {
+        PrintWriter err = line.getErr();
+        if (ex instanceof UsageException u) {
+            err.println(prefix(line) + ": " + u.getMessage());
+            err.flush();
+            return 2;
+        }
+        boolean plain = ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                || ex instanceof java.io.UncheckedIOException || ex instanceof java.io.IOException;
+        err.println(prefix(line) + ": " + (plain && ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+        if (System.getenv("JDIFFUSION_DEBUG") != null) ex.printStackTrace(err);
+        err.flush();
+        return 1;
+    }
+
+    private static String prefix(CommandLine line) { return line.getCommandSpec().qualifiedName(" "); }
+
+    /** A bad flag, value or input path: reported with exit status 2 and no stack trace. */
     public static final class UsageException extends RuntimeException {
         public UsageException(String message) { super(message); }
     }

@@ -23,7 +23,6 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code forward} end to end on the reference network: files in, one pass, file out. */
@@ -73,7 +72,10 @@ class ForwardCommandTest {
         String[] args = java.util.Arrays.copyOf(base, base.length + extra.length - 1);
         args[1] = extra[0];
         System.arraycopy(extra, 1, args, base.length, extra.length - 1);
-        assertEquals(0, ForwardCommand.run(args));
+        String[] full = new String[args.length + 1];
+        full[0] = "forward";
+        System.arraycopy(args, 0, full, 1, args.length);
+        Program.run(full).expect(0);
         Safetensors.Contents c = Safetensors.read(o);
         assertEquals(java.util.Set.of("out"), c.tensors().keySet());
         Tensor r = c.tensors().get("out");
@@ -96,26 +98,30 @@ class ForwardCommandTest {
         assertArrayEquals(direct(model.stateDict()), runForward("o3.safetensors", plain.toString()));
     }
 
-    private static String usageError(String... args) {
-        return assertThrows(Main.UsageException.class, () -> ForwardCommand.run(args)).getMessage();
+    private static String fails(int status, String... args) {
+        String[] full = new String[args.length + 1];
+        full[0] = "forward";
+        System.arraycopy(args, 0, full, 1, args.length);
+        return Program.run(full).expect(status).err();
     }
 
+    private static String usageError(String... args) { return fails(2, args); }
+
     private static String inputError(Path in) {
-        String[] args = {"--checkpoint", plain.toString(), "--inputs", in.toString(), "--output", dir.resolve("bad.safetensors").toString()};
-        return assertThrows(IllegalArgumentException.class, () -> ForwardCommand.run(args)).getMessage();
+        return fails(1, "--checkpoint", plain.toString(), "--inputs", in.toString(), "--output", dir.resolve("bad.safetensors").toString());
     }
 
     @Test void flagErrors() {
-        assertTrue(usageError("--inputs", inputs.toString(), "--output", "o").contains("missing required option --checkpoint"));
-        assertTrue(usageError("--checkpoint", ck.toString(), "--inputs", inputs.toString()).contains("missing required option --output"));
-        assertTrue(usageError("--checkpoint", ck.toString(), "--bogus", "1").contains("unknown option '--bogus'"));
-        assertTrue(usageError("--checkpoint").contains("--checkpoint needs a value"));
+        assertTrue(usageError("--inputs", inputs.toString(), "--output", "o").contains("Missing required option: '--checkpoint=CK'"));
+        assertTrue(usageError("--checkpoint", ck.toString(), "--inputs", inputs.toString()).contains("Missing required option: '--output=OUT'"));
+        assertTrue(usageError("--checkpoint", ck.toString(), "--inputs", inputs.toString(), "--output", "o", "--bogus", "1").contains("unknown option '--bogus'"));
+        assertTrue(usageError("--checkpoint").contains("Missing required parameter for option '--checkpoint'"));
         assertTrue(usageError("--checkpoint", dir.resolve("none.safetensors").toString(), "--inputs", inputs.toString(), "--output", "o")
                 .contains("--checkpoint: no such file"));
         assertTrue(usageError("--checkpoint", ck.toString(), "--inputs", "nope", "--output", "o").contains("--inputs: no such file: nope"));
         assertTrue(usageError("--checkpoint", ck.toString(), "--inputs", inputs.toString(), "--output", "o", "--device", "tpu")
                 .contains("unknown device 'tpu'"));
-        assertEquals(0, ForwardCommand.run(new String[]{"--help"}));
+        assertTrue(Program.run("forward", "--help").expect(0).out().contains("--no-ema"));
     }
 
     @Test void inputFileErrors() {
@@ -137,8 +143,7 @@ class ForwardCommandTest {
         sd.remove("out.2.bias");
         Path bad = dir.resolve("bad-ck.safetensors");
         Safetensors.write(bad, sd);
-        String[] args = {"--checkpoint", bad.toString(), "--inputs", inputs.toString(), "--output", dir.resolve("x.safetensors").toString()};
-        String m = assertThrows(IllegalArgumentException.class, () -> ForwardCommand.run(args)).getMessage();
+        String m = fails(1, "--checkpoint", bad.toString(), "--inputs", inputs.toString(), "--output", dir.resolve("x.safetensors").toString());
         assertTrue(m.contains("does not fit the U-Net") && m.contains("missing: out.2.bias"), m);
     }
 }

@@ -2,62 +2,59 @@ package org.jdiffusion.samples;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The program's dispatcher, flag errors and the MLP example end to end. */
 class MainTest {
 
-    private record Run(int status, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int s = Main.run(args);
-            return new Run(s, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
+    private static Program.Run run(String... args) { return Program.run(args); }
 
     @Test
     void helpListsCommands() {
-        Run r = run("--help");
+        Program.Run r = run("--help");
         assertEquals(0, r.status());
         assertTrue(r.out().contains("mlp") && r.out().contains("info"), r.out());
     }
 
     @Test
     void unknownCommandIsAUsageError() {
-        Run r = run("trian");
+        Program.Run r = run("trian");
         assertEquals(2, r.status());
-        assertTrue(r.err().contains("unknown command 'trian'"), r.err());
+        assertTrue(r.err().contains("unknown command 'trian'") && r.err().contains("mlp"), r.err());
+        r = run();
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("Commands:") && r.err().contains("mlp"), r.err());
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String c : new String[]{"mlp", "forward", "info"}) {
+            Program.Run r = run(c, "--help");
+            assertEquals(0, r.status(), c);
+            assertTrue(r.out().contains("Usage: jdiffusion " + c), r.out());
+        }
     }
 
     @Test
     void badFlagsAreUsageErrorsNamingTheFlag() {
-        Run r = run("mlp", "--stpes", "10");
+        Program.Run r = run("mlp", "--stpes", "10");
         assertEquals(2, r.status());
-        assertTrue(r.err().contains("unknown option '--stpes'") && r.err().contains("--steps"), r.err());
+        assertTrue(r.err().contains("unknown option '--stpes' (did you mean --steps?)"), r.err());
         r = run("mlp", "--steps", "ten");
         assertEquals(2, r.status());
-        assertTrue(r.err().contains("--steps expects an integer, got 'ten'"), r.err());
+        assertTrue(r.err().contains("Invalid value for option '--steps': 'ten' is not an int"), r.err());
         r = run("mlp", "--lr");
         assertEquals(2, r.status());
-        assertTrue(r.err().contains("--lr needs a value"), r.err());
+        assertTrue(r.err().contains("Missing required parameter for option '--lr'"), r.err());
+        r = run("mlp", "--steps", "0");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("--steps and --points must be >= 1"), r.err());
     }
 
     @Test
     void mlpExampleLowersItsLoss() {
-        Run r = run("mlp", "--steps", "150", "--points", "128", "--seed", "3");
+        Program.Run r = run("mlp", "--steps", "150", "--points", "128", "--seed", "3");
         assertEquals(0, r.status(), r.err());
         String last = r.out().lines().reduce((a, b) -> b).orElseThrow();
         // "loss A -> B (Nx lower) in T s"
@@ -68,7 +65,7 @@ class MainTest {
 
     @Test
     void infoNamesTheCpuDevice() {
-        Run r = run("info");
+        Program.Run r = run("info");
         assertEquals(0, r.status());
         assertTrue(r.out().contains("device     cpu: available"), r.out());
     }

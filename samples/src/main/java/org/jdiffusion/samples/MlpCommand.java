@@ -10,33 +10,28 @@ import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Generator;
 import org.jdiffusion.tensor.Rand;
 import org.jdiffusion.tensor.Tensor;
+import org.jdiffusion.samples.cli.Cli;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code ./jdiffusion mlp}: fits y = sin(2·x₀)·cos(2·x₁) on [−1, 1]² with a 2→64→64→1 tanh MLP
  * trained by full-batch Adam through autograd, printing the mean squared error as it falls.
  */
-final class MlpExample {
-    private MlpExample() {}
+@Command(name = "mlp", mixinStandardHelpOptions = true,
+        description = "Fit y = sin(2x0)·cos(2x1) with a 2-64-64-1 tanh MLP (Adam, full batch) through autograd, printing the loss.")
+final class MlpCommand implements Callable<Integer> {
+    @Option(names = "--steps", paramLabel = "N", description = "training steps (default ${DEFAULT-VALUE})") int steps = 500;
+    @Option(names = "--points", paramLabel = "N", description = "training points (default ${DEFAULT-VALUE})") int points = 512;
+    @Option(names = "--lr", paramLabel = "X", description = "Adam learning rate (default ${DEFAULT-VALUE})") double lr = 0.01;
+    @Option(names = "--seed", paramLabel = "S", description = "random seed (default ${DEFAULT-VALUE})") long seed = 0;
 
-    static int run(String[] args) {
-        if (args.length > 0 && args[0].equals("--help")) {
-            System.out.println("""
-                    usage: ./jdiffusion mlp [--steps N] [--points N] [--lr X] [--seed S]
-                      fits y = sin(2x0)·cos(2x1) with a 2-64-64-1 tanh MLP (Adam, full batch) and prints the loss
-                      --steps   training steps (default 500)
-                      --points  training points (default 512)
-                      --lr      Adam learning rate (default 0.01)
-                      --seed    random seed (default 0)""");
-            return 0;
-        }
-        Flags f = Flags.parse("mlp", args, Set.of("--steps", "--points", "--lr", "--seed"), Set.of());
-        int steps = f.getInt("--steps", 500), points = f.getInt("--points", 512);
-        double lr = f.getDouble("--lr", 0.01);
-        if (steps < 1 || points < 1 || !(lr > 0)) throw new Main.UsageException("--steps and --points must be >= 1 and --lr > 0");
-        Generator g = new Generator(f.getInt("--seed", 0));
+    @Override public Integer call() {
+        Cli.require(steps >= 1 && points >= 1 && lr > 0, "--steps and --points must be >= 1 and --lr > 0");
+        Generator g = new Generator(seed);
 
         Tensor x = Rand.uniform(g, -1, 1, DType.FLOAT32, Device.CPU, points, 2);
         Tensor y = x.select(1, 0).mul(2).sin().mul(x.select(1, 1).mul(2).cos()).unsqueeze(1);
