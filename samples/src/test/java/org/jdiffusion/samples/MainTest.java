@@ -19,9 +19,9 @@ class MainTest {
 
     @Test
     void unknownCommandIsAUsageError() {
-        Program.Run r = run("trian");
+        Program.Run r = run("xyzzy");
         assertEquals(2, r.status());
-        assertTrue(r.err().contains("unknown command 'trian'") && r.err().contains("mlp"), r.err());
+        assertTrue(r.err().contains("unknown command 'xyzzy'") && r.err().contains("mlp"), r.err());
         r = run();
         assertEquals(2, r.status());
         assertTrue(r.err().contains("Commands:") && r.err().contains("mlp"), r.err());
