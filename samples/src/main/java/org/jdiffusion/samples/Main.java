@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
         synopsisSubcommandLabel = "COMMAND",
         description = "Diffusion models from scratch in Java: train, sample, evaluate and look at them.",
         footer = {"", "Run './jdiffusion COMMAND --help' for a command's options."},
-        subcommands = {org.jdiffusion.samples.demo.DemoCommand.class, org.jdiffusion.samples.train.TrainCommand.class, org.jdiffusion.samples.sample.SampleCommand.class, org.jdiffusion.samples.eval.EvalCommand.class, MlpCommand.class, ForwardCommand.class, InfoCommand.class})
+        subcommands = {org.jdiffusion.samples.demo.DemoCommand.class, org.jdiffusion.samples.train.TrainCommand.class, org.jdiffusion.samples.sample.SampleCommand.class, org.jdiffusion.samples.eval.EvalCommand.class, org.jdiffusion.samples.eval.TrainJudgeCommand.class, MlpCommand.class, ForwardCommand.class, InfoCommand.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -21,9 +21,9 @@ class MainTest {
     void unknownCommandIsAUsageError() {
         Program.Run r = run("trian");
         assertEquals(2, r.status());
-        assertTrue(r.err().contains("unknown command 'trian' (did you mean train?)"), r.err());
+        assertTrue(r.err().contains("unknown command 'trian' (did you mean train or train-judge?)"), r.err());
         r = run("frobnicate");
-        assertTrue(r.err().contains("unknown command 'frobnicate' (commands: demo, train, sample, eval, mlp, forward, info)"), r.err());
+        assertTrue(r.err().contains("unknown command 'frobnicate' (commands: demo, train, sample, eval, train-judge, mlp, forward, info)"), r.err());
         r = run();
         assertEquals(2, r.status());
         assertTrue(r.err().contains("Commands:") && r.err().contains("mlp"), r.err());
@@ -31,7 +31,7 @@ class MainTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String c : new String[]{"demo", "train", "sample", "eval", "mlp", "forward", "info"}) {
+        for (String c : new String[]{"demo", "train", "sample", "eval", "train-judge", "mlp", "forward", "info"}) {
             Program.Run r = run(c, "--help");
             assertEquals(0, r.status(), c);
             assertTrue(r.out().contains("Usage: jdiffusion " + c), r.out());

@@ -1,23 +1,29 @@
 package org.jdiffusion.samples.eval;
 
+import org.jdiffusion.diffusion.Denoiser;
 import org.jdiffusion.diffusion.DiffusionSpec;
+import org.jdiffusion.diffusion.guidance.ClassifierFreeGuidance;
+import org.jdiffusion.diffusion.sampling.SamplingLoop;
 import org.jdiffusion.diffusion.VarianceType;
 import org.jdiffusion.diffusion.likelihood.BoundTerms;
 import org.jdiffusion.diffusion.likelihood.VariationalBound;
 import org.jdiffusion.diffusion.sampling.Noise;
-import org.jdiffusion.samples.Main;
 import org.jdiffusion.samples.cli.Cli;
 import org.jdiffusion.samples.cli.Progress;
 import org.jdiffusion.samples.data.Mnist;
 import org.jdiffusion.samples.io.Outputs;
 import org.jdiffusion.samples.sample.LoadedModel;
 import org.jdiffusion.samples.sample.Sampling;
+import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
+import org.jdiffusion.tensor.Join;
 import org.jdiffusion.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -26,11 +32,13 @@ import java.util.concurrent.Callable;
  * {@code ./jdiffusion eval}: the variational bound on −log p(x_0) in bits/dim over the first
  * {@code --count} test images (Ho et al. 2020, eq. 5): the prior term L_T, the decoder L_0 and the
  * sum of the KL terms L_t, and their total; with {@code --stride k} every k-th timestep stands for
- * its block. A conditional model is evaluated unconditionally (the null class). Sample-quality
- * metrics run through {@link SampleQuality}.
+ * its block. A conditional model is evaluated unconditionally (the null class). Then, with
+ * {@code --samples N > 0}, the sample quality of {@link SampleQuality}: N samples (DDIM, classes
+ * cycling 0–9 for a conditional model) read by the MNIST judge — class accuracy and the Fréchet
+ * distance of its features to the test split, beside the real-vs-real floor.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Likelihood in bits/dim on the MNIST test split (per term and total), and sample-quality metrics where available."})
+        description = {"Likelihood in bits/dim on the MNIST test split (per term and total), and sample quality (judge accuracy, Fréchet distance)."})
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "CK", description = "a checkpoint of train (or a state dict with diffusion metadata)")
     Path checkpoint;
@@ -46,8 +54,14 @@ public final class EvalCommand implements Callable<Integer> {
     long seed = 0;
     @Option(names = "--device", paramLabel = "D", converter = Cli.DeviceConverter.class, description = "cpu (default) or cuda[:N]")
     Device device = Device.CPU;
-    @Option(names = "--metrics", paramLabel = "LIST", split = ",", description = "sample-quality metrics to compute (none in this build)")
-    List<String> metrics = List.of();
+    @Option(names = "--samples", paramLabel = "N", description = "samples judged for accuracy and Fréchet distance (0 = skip; default: ${DEFAULT-VALUE})")
+    int samples = 200;
+    @Option(names = "--sample-steps", paramLabel = "N", description = "DDIM steps of those samples (default: ${DEFAULT-VALUE})")
+    int sampleSteps = 25;
+    @Option(names = "--guidance", paramLabel = "W", description = "classifier-free guidance of those samples (default: ${DEFAULT-VALUE})")
+    double guidance = 1;
+    @Option(names = "--judge", paramLabel = "FILE", description = "a judge from train-judge (default: the one shipped with the program)")
+    Path judge;
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "also write the per-timestep terms as CSV (t, weight, bits_per_dim)")
     Path output;
     @Option(names = "--no-ema", description = "use a training checkpoint's model weights instead of its EMA weights")
@@ -56,15 +70,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Override public Integer call() {
         Cli.existingFile("--checkpoint", checkpoint);
         Cli.existingDir("--data-dir", dataDir);
-        Cli.require(count >= 1 && batch >= 1 && stride >= 1, "--count, --batch and --stride must be >= 1");
+        Cli.require(count >= 1 && batch >= 1 && stride >= 1 && sampleSteps >= 1, "--count, --batch, --stride and --sample-steps must be >= 1");
+        Cli.require(samples == 0 || samples >= 2, "--samples must be 0 (skip) or >= 2, got " + samples);
+        Cli.require(Double.isFinite(guidance) && guidance >= 0, "--guidance must be a finite number >= 0, got " + guidance);
+        if (judge != null) Cli.existingFile("--judge", judge);
         if (output != null) Cli.outputFile("--output", output);
-        for (String m : metrics) {
-            try {
-                SampleQuality.find(m);
-            } catch (IllegalArgumentException e) {
-                throw new Main.UsageException("--metrics: " + e.getMessage());
-            }
-        }
         LoadedModel m = LoadedModel.load(checkpoint, !noEma, device);
         Cli.require(m.isImage(), "eval: the checkpoint's model is for 2-D points; the likelihood needs 8-bit images");
         DiffusionSpec spec = m.spec();
@@ -100,11 +110,30 @@ public final class EvalCommand implements Callable<Integer> {
             Outputs.writeString(output, csv.toString());
             System.out.println("per-timestep terms -> " + output);
         }
-        if (metrics.isEmpty())
-            System.out.println("sample quality: " + (SampleQuality.available().isEmpty() ? "no metrics in this build" : "add --metrics "
-                    + SampleQuality.available().stream().map(SampleQuality.Metric::name).toList()));
-        for (String name : metrics)
-            System.out.printf(Locale.ROOT, "  %-20s %.4f%n", name, SampleQuality.find(name).compute(m, dataDir, n, seed));
+        if (samples > 0) sampleQuality(m, test);
         return 0;
+    }
+
+    /** N DDIM samples (classes 0–9 cycling when conditional) read by the judge against the test split. */
+    private void sampleQuality(LoadedModel m, Mnist test) {
+        MnistJudge j = judge != null ? Judges.load(judge) : Judges.shipped();
+        int nc = m.spec().numClasses();
+        Denoiser model = Sampling.denoiser(m.net());
+        if (nc > 0 && guidance != 1) model = new ClassifierFreeGuidance(model, guidance, m.spec().nullClass(), m.spec().learnedVariance());
+        long[] labels = new long[samples];
+        for (int i = 0; i < samples; i++) labels[i] = nc > 0 ? i % nc : -1;
+        Progress bar = Progress.onStdout("samples", samples, "samples");
+        List<Tensor> parts = new ArrayList<>();
+        for (int b0 = 0; b0 < samples; b0 += batch) {
+            int n = Math.min(batch, samples - b0);
+            Tensor y = nc == 0 ? null : Tensor.ofLongs(Arrays.copyOfRange(labels, b0, b0 + n), n).to(device);
+            parts.add(SamplingLoop.sample(Sampling.sampler(Sampling.Kind.DDIM, m.spec(), sampleSteps, 0), model,
+                    new int[]{n, 1, 28, 28}, y, seed, b0, DType.FLOAT32, device, false).sample().to(Device.CPU));
+            bar.update(b0 + n);
+        }
+        SampleQuality.Report r = SampleQuality.evaluate(j, Join.cat(parts, 0), nc > 0 ? Tensor.ofLongs(labels, samples) : null,
+                Mnist.load(dataDir, Mnist.Split.TRAIN), test);
+        System.out.println("sample quality (" + samples + " DDIM samples, " + sampleSteps + " steps" + (nc > 0 ? ", guidance " + guidance : "")
+                + "; judged by the MNIST classifier): " + r.line());
     }
 }

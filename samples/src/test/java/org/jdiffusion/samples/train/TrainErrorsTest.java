@@ -85,6 +85,7 @@ class TrainErrorsTest {
         has(ProgramRuns.fails(2, "eval", "--checkpoint", ck, "--data-dir", dir.resolve("none").toString()), "--data-dir: no such directory");
         Path data = TrainSampleTest.syntheticMnist(dir.resolve("m"), 4);
         has(ProgramRuns.fails(2, "eval", "--checkpoint", ck, "--data-dir", data.toString()), "the checkpoint's model is for 2-D points");
-        has(ProgramRuns.fails(2, "eval", "--checkpoint", ck, "--data-dir", data.toString(), "--metrics", "fd"), "no sample-quality metric 'fd'");
+        has(ProgramRuns.fails(2, "eval", "--checkpoint", ck, "--data-dir", data.toString(), "--samples", "1"), "--samples must be 0 (skip) or >= 2");
+        has(ProgramRuns.fails(2, "eval", "--checkpoint", ck, "--data-dir", data.toString(), "--judge", "none.safetensors"), "--judge: no such file");
     }
 }

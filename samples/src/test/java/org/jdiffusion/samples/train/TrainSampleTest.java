@@ -73,8 +73,9 @@ class TrainSampleTest {
         assertArrayEquals(samples.bytes(), Npy.read(one.resolve("samples.npy")).bytes());
 
         String ev = ProgramRuns.ok("eval", "--checkpoint", run.resolve("checkpoint.safetensors").toString(), "--data-dir", data.toString(),
-                "--count", "4", "--batch", "4", "--stride", "250", "--output", dir.resolve("terms.csv").toString()).out();
+                "--count", "4", "--batch", "4", "--stride", "250", "--samples", "4", "--sample-steps", "2", "--output", dir.resolve("terms.csv").toString()).out();
         assertTrue(ev.contains("bits/dim on 4 test images (T = 1000, stride 250)") && ev.contains("total"), ev);
+        assertTrue(ev.contains("judged by the MNIST classifier): n 4  accuracy ") && ev.contains("real-vs-real floor"), ev);
         assertEquals(1 + 5, Files.readAllLines(dir.resolve("terms.csv")).size(), "t = 0, 1, 251, 501, 751");
     }
 
