@@ -100,21 +100,19 @@ final class DemoFigures {
                 + "step, DDIM (Pseudocode 3) takes deterministic steps.", sigma, processSteps,
                 objective == ToyRun.Objective.X0 ? "with D trained as a denoiser of x_0" : "trained on the paper's pairs (Pseudocode 1)"));
         if (haveMem)
-            r.figure(MEMORISATION, "DDIM trajectories (coloured by t, from x_1 at t = 1 to the sample at t = 0) of spiral models trained "
-                    + memoriseSteps + " steps on " + memorise + " points (red): the trajectories end on training points, the network has "
-                    + "memorised its set; the last panel's model saw fresh spiral points at every step and its samples spread along the "
-                    + "whole spiral (generalisation).");
+            r.figure(MEMORISATION, "DDIM trajectories coloured by t: trained " + memoriseSteps + " steps on " + String.join(", ",
+                    memorise.stream().map(String::valueOf).toList()) + " points (red) the model returns its training points (memorisation); "
+                    + "trained on fresh data it fills the spiral (generalisation).");
         if (haveSamples) {
-            r.figure(SAMPLES, "DDPM and DDIM samples (colour) against fresh data (grey) for each toy set, " + steps
-                    + " training steps each, with the sliced-Wasserstein distance SW₂ to the data.");
+            r.figure(SAMPLES, "DDPM and DDIM samples (colour) against fresh data (grey) after " + steps
+                    + " training steps, with the sliced-Wasserstein distance SW₂ to the data.");
             List<List<String>> rows = new ArrayList<>();
             for (Toy2D k : kinds)
                 rows.add(List.of(k.key(), String.format(Locale.ROOT, "%.4f", swDdpm.get(k.key())), String.format(Locale.ROOT, "%.4f", swDdim.get(k.key())),
                         String.format(Locale.ROOT, "%.4f", swRef.get(k.key()))));
             r.table(List.of("data set", "SW₂ DDPM", "SW₂ DDIM", "SW₂ data vs data"), rows);
         }
-        r.figure(LOSS, "Training loss of every run (exponential moving average). It cannot reach zero: x_0 is not a function of the "
-                + "noisy x_t; the fewer the training points, the more of them the network can pin down, and the lower it goes.");
+        r.figure(LOSS, "Training loss (moving average): the fewer the training points, the more the network memorises and the lower it goes.");
         r.paragraph("Files: metrics.csv (the distances above), samples-SET-ddpm.npy and samples-SET-ddim.npy (float32 [N, 2]).");
         Path p = dir.resolve(PAGE);
         r.save(p);
