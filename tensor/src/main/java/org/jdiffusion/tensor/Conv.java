@@ -46,7 +46,7 @@ public final class Conv {
                     + x.describe() + " and " + w.describe());
         int c = x.size(1), o = w.size(0), g = p.groups();
         if (c % g != 0 || o % g != 0 || w.size(1) * g != c)
-            throw new IllegalArgumentException("conv2d: input channels " + c + ", weight " + Shapes.str(w.shape()) + " and groups " + g
+            throw new IllegalArgumentException("conv2d: input " + Shapes.str(x.shape()) + " (" + c + " channels), weight " + Shapes.str(w.shape()) + " and groups " + g
                     + " do not fit (expected C = weight.size(1)·groups and O divisible by groups)");
         int ho = p.outH(x.size(2), w.size(2)), wo = p.outW(x.size(3), w.size(3));
         if (ho < 1 || wo < 1)

@@ -16,7 +16,8 @@ public record Conv2dParams(int strideH, int strideW, int padH, int padW, int dil
         return new Conv2dParams(stride, stride, padding, padding, dilation, dilation, groups);
     }
 
-    public int outH(int h, int kh) { return (h + 2 * padH - dilH * (kh - 1) - 1) / strideH + 1; }
+    // floorDiv: a kernel wider than the padded input gives a negative numerator, hence no output
+    public int outH(int h, int kh) { return Math.floorDiv(h + 2 * padH - dilH * (kh - 1) - 1, strideH) + 1; }
 
-    public int outW(int w, int kw) { return (w + 2 * padW - dilW * (kw - 1) - 1) / strideW + 1; }
+    public int outW(int w, int kw) { return Math.floorDiv(w + 2 * padW - dilW * (kw - 1) - 1, strideW) + 1; }
 }

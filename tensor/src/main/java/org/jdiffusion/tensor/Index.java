@@ -45,6 +45,7 @@ public final class Index {
     public static Tensor indexSelect(Tensor x, int dim, Tensor index) {
         checkIndex("indexSelect", x, index);
         if (index.dim() != 1) throw new IllegalArgumentException("indexSelect: index must be 1-d, got " + index.describe());
+        if (x.dim() == 0) throw new IllegalArgumentException("indexSelect: input must be at least 1-d, got " + x.describe());
         int d = Shapes.dim("indexSelect", dim, x.shape());
         int[] sh = x.shape();
         sh[d] = index.size(0);
@@ -56,7 +57,14 @@ public final class Index {
     /** A zero tensor of {@code shape} with src's slices added at the indices along dim (the backward of indexSelect). */
     public static Tensor indexAdd(Tensor src, int dim, Tensor index, int[] shape) {
         checkIndex("indexAdd", src, index);
+        if (index.dim() != 1) throw new IllegalArgumentException("indexAdd: index must be 1-d, got " + index.describe());
+        if (shape.length == 0) throw new IllegalArgumentException("indexAdd: target shape must be at least 1-d, got " + Shapes.str(shape));
         int d = Shapes.dim("indexAdd", dim, shape);
+        int[] expected = shape.clone();
+        expected[d] = index.size(0);
+        if (!java.util.Arrays.equals(src.shape(), expected))
+            throw new IllegalArgumentException("indexAdd: src " + src.describe() + " does not fit index " + index.describe() + " into shape "
+                    + Shapes.str(shape) + " along dim " + d + " (expected src shape " + Shapes.str(expected) + ")");
         Tensor acc = Tensor.zeros(src.dtype(), src.device(), shape);
         src.backend().indexAdd(src, d, index, acc);
         return acc;

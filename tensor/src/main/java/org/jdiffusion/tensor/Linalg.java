@@ -35,6 +35,13 @@ public final class Linalg {
 
     /** x [..., in] · wᵀ + b with w [out, in], b [out] or null → [..., out]. */
     public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        TensorMath.checkSameDevice("linear", x, w);
+        TensorMath.checkSameDtype("linear", x, w);
+        TensorMath.checkFloating("linear", x);
+        if (b != null) {
+            TensorMath.checkSameDevice("linear", x, b);
+            TensorMath.checkSameDtype("linear", x, b);
+        }
         if (w.dim() != 2 || x.dim() < 1 || x.size(-1) != w.size(1))
             throw new IllegalArgumentException("linear: input " + x.describe() + " and weight " + w.describe()
                     + " do not fit (expected weight [out, in] with in = input's last dim)");

@@ -64,6 +64,11 @@ public final class Norm {
 
     /** The input gradient of softmax (or log_softmax) given its output y. */
     public static Tensor softmaxBackward(Tensor dY, Tensor y, int dim, boolean log) {
+        TensorMath.checkSameDevice("softmaxBackward", dY, y);
+        TensorMath.checkSameDtype("softmaxBackward", dY, y);
+        TensorMath.checkFloating("softmaxBackward", y);
+        if (!java.util.Arrays.equals(dY.shape(), y.shape()))
+            throw new IllegalArgumentException("softmaxBackward: gradient " + dY.describe() + " and output " + y.describe() + " must have one shape");
         Tensor dX = Tensor.zeros(y.dtype(), y.device(), y.shape());
         y.backend().softmaxBackward(dY, y, Shapes.dim("softmaxBackward", dim, y.shape()), log, dX);
         return dX;

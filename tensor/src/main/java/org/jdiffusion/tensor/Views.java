@@ -29,13 +29,15 @@ final class Views {
                 else { if (nj >= newRank) return null; pn *= newShape[nj++]; }
             }
             // the old run must be contiguous among itself (ignoring size-1 dims)
-            int last = -1;
+            int last = -1, innermost = -1;
             for (int d = oj - 1; d >= oi; d--) {
                 if (shape[d] == 1) continue;
                 if (last >= 0 && strides[d] != strides[last] * shape[last]) return null;
+                if (innermost < 0) innermost = d;
                 last = d;
             }
-            int s = strides[last];
+            // the new run steps through the old run's elements from its innermost stride up
+            int s = strides[innermost];
             for (int d = nj - 1; d >= ni; d--) { ns[d] = s; s *= newShape[d]; }
             oi = oj;
             ni = nj;
