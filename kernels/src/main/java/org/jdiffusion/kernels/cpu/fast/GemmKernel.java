@@ -1,0 +1,129 @@
+package org.jdiffusion.kernels.cpu.fast;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The inner pieces of every fast float32 product: packing into panels and the register-tiled
+ * micro-kernel (Goto and van de Geijn, "Anatomy of high-performance matrix multiplication", 2008).
+ * <pre>
+ *   Ã  [mc × kc] as ⌈mc/MR⌉ panels, panel ip at ip·MR·kc, element (r, p) at p·MR + r  (rows past mc are 0)
+ *   B̃  [kc × nc] as ⌈nc/NR⌉ panels, panel jp at jp·NR·kc, element (p, j) at p·NR + j  (columns past nc are 0)
+ *   C  [mc × nc] row-major with leading dimension ldc
+ * </pre>
+ * The micro-kernel keeps an MR × NR tile of C in 12 vector registers (MR = 6 rows, NR = 2 vectors)
+ * and per step p loads two vectors of B̃, broadcasts six values of Ã and issues 12 FMAs. FLOPs per
+ * tile 2·MR·NR·kc; bytes per tile 4·kc·(MR + NR) from L1/L2. The species is chosen once
+ * ({@code SPECIES_PREFERRED}: 16 lanes with AVX-512, 8 with AVX2).
+ */
+final class GemmKernel {
+    private GemmKernel() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    static final int MR = 6, NR = 2 * L;
+
+    static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
+
+    /**
+     * C[0:mc, 0:nc] = (acc ? C : 0) + Ã·B̃ with the panels laid out as in the class comment, B̃
+     * panels starting at bp[bOff], Ã panels at ap[aOff]. Edge tiles go through a scratch tile.
+     */
+    static void macro(int mc, int nc, int kc, float[] ap, int aOff, float[] bp, int bOff,
+                      float[] c, int cOff, int ldc, boolean acc) {
+        for (int j = 0; j < nc; j += NR) {
+            int nr = Math.min(NR, nc - j), bo = bOff + (j / NR) * NR * kc;
+            for (int i = 0; i < mc; i += MR) {
+                int mr = Math.min(MR, mc - i), ao = aOff + (i / MR) * MR * kc;
+                if (mr == MR && nr == NR) kernel(kc, ap, ao, bp, bo, c, cOff + i * ldc + j, ldc, acc);
+                else edge(kc, ap, ao, bp, bo, c, cOff + i * ldc + j, ldc, acc, mr, nr);
+            }
+        }
+    }
+
+    /** The MR × NR register tile: C[0:6, 0:NR] (+)= Σ_p Ã[:, p] ⊗ B̃[p, :]. */
+    static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc, boolean acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0, ai = aOff, bi = bOff; p < kc; p++, ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        store(c00, c01, c, cOff, acc);
+        store(c10, c11, c, cOff + ldc, acc);
+        store(c20, c21, c, cOff + 2 * ldc, acc);
+        store(c30, c31, c, cOff + 3 * ldc, acc);
+        store(c40, c41, c, cOff + 4 * ldc, acc);
+        store(c50, c51, c, cOff + 5 * ldc, acc);
+    }
+
+    private static void store(FloatVector v0, FloatVector v1, float[] c, int off, boolean acc) {
+        if (acc) {
+            v0 = v0.add(FloatVector.fromArray(S, c, off));
+            v1 = v1.add(FloatVector.fromArray(S, c, off + L));
+        }
+        v0.intoArray(c, off);
+        v1.intoArray(c, off + L);
+    }
+
+    /** A partial tile (mr < MR or nr < NR): the full tile into scratch, then its valid part into C. */
+    private static void edge(int kc, float[] ap, int aOff, float[] bp, int bOff, float[] c, int cOff, int ldc,
+                             boolean acc, int mr, int nr) {
+        float[] t = Scratch.get(Scratch.Slot.GEMM_TILE, MR * NR);
+        kernel(kc, ap, aOff, bp, bOff, t, 0, NR, false);
+        for (int i = 0; i < mr; i++) {
+            int ci = cOff + i * ldc, ti = i * NR;
+            if (acc) for (int j = 0; j < nr; j++) c[ci + j] += t[ti + j];
+            else System.arraycopy(t, ti, c, ci, nr);
+        }
+    }
+
+    /**
+     * Ã ← A[0:mc, 0:kc] where A(i, p) = a[aOff + i·aRs + p·aCs]; the loop order follows whichever
+     * stride of A is 1, so reads are sequential for row-major and transposed A alike.
+     */
+    static void packA(float[] a, int aOff, int aRs, int aCs, int mc, int kc, float[] ap, int apOff) {
+        for (int ip = 0; ip < mc; ip += MR) {
+            int base = apOff + (ip / MR) * MR * kc, rows = Math.min(MR, mc - ip);
+            if (aCs == 1 || aRs != 1) {
+                for (int r = 0; r < rows; r++)
+                    for (int p = 0, src = aOff + (ip + r) * aRs, d = base + r; p < kc; p++, src += aCs, d += MR) ap[d] = a[src];
+            } else {
+                for (int p = 0; p < kc; p++)
+                    for (int r = 0, src = aOff + ip + p * aCs, d = base + p * MR; r < rows; r++) ap[d + r] = a[src + r];
+            }
+            for (int r = rows; r < MR; r++)
+                for (int p = 0, d = base + r; p < kc; p++, d += MR) ap[d] = 0f;
+        }
+    }
+
+    /** B̃ ← B[0:kc, 0:nc] where B(p, j) = b[bOff + p·bRs + j·bCs], read along its unit stride. */
+    static void packB(float[] b, int bOff, int bRs, int bCs, int kc, int nc, float[] bp, int bpOff) {
+        for (int j0 = 0; j0 < nc; j0 += NR) {
+            int base = bpOff + (j0 / NR) * NR * kc, cols = Math.min(NR, nc - j0);
+            if (bCs == 1) {
+                for (int p = 0, src = bOff + j0, d = base; p < kc; p++, src += bRs, d += NR) {
+                    System.arraycopy(b, src, bp, d, cols);
+                    if (cols < NR) java.util.Arrays.fill(bp, d + cols, d + NR, 0f);
+                }
+            } else {
+                if (cols < NR)
+                    for (int p = 0, d = base; p < kc; p++, d += NR) java.util.Arrays.fill(bp, d + cols, d + NR, 0f);
+                for (int j = 0; j < cols; j++)
+                    for (int p = 0, src = bOff + (j0 + j) * bCs, d = base + j; p < kc; p++, src += bRs, d += NR) bp[d] = b[src];
+            }
+        }
+    }
+}
