@@ -2,7 +2,12 @@ package org.jdiffusion.kernels.cpu;
 
 import org.jdiffusion.kernels.cpu.fast.FastConv;
 import org.jdiffusion.kernels.cpu.fast.FastConvBackward;
+import org.jdiffusion.kernels.cpu.fast.FastElementwise;
+import org.jdiffusion.kernels.cpu.fast.FastLayerNorm;
 import org.jdiffusion.kernels.cpu.fast.FastMatmul;
+import org.jdiffusion.kernels.cpu.fast.FastNorm;
+import org.jdiffusion.kernels.cpu.fast.FastReduce;
+import org.jdiffusion.kernels.cpu.fast.FastSoftmax;
 import org.jdiffusion.tensor.Backend;
 import org.jdiffusion.tensor.BinaryOp;
 import org.jdiffusion.tensor.Conv2dParams;
@@ -48,17 +53,37 @@ public final class CpuBackend implements Backend {
 
     // ---- elementwise and reductions -------------------------------------------------------------
 
-    @Override public void fill(Tensor out, double value) { REF.fill(out, value); }
+    @Override
+    public void fill(Tensor out, double value) {
+        if (f32(out)) FastElementwise.fill(out, (float) value);
+        else REF.fill(out, value);
+    }
 
-    @Override public void copy(Tensor src, Tensor out) { REF.copy(src, out); }
+    @Override
+    public void copy(Tensor src, Tensor out) {
+        if (f32(src, out)) FastElementwise.copy(src, out);
+        else REF.copy(src, out);
+    }
 
-    @Override public void unary(UnaryOp op, Tensor x, Tensor out) { REF.unary(op, x, out); }
+    @Override
+    public void unary(UnaryOp op, Tensor x, Tensor out) {
+        if (f32(x, out) && FastElementwise.handles(op)) FastElementwise.unary(op, x, out);
+        else REF.unary(op, x, out);
+    }
 
-    @Override public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) { REF.binary(op, a, b, out); }
+    @Override
+    public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        if (f32(a, b, out) && FastElementwise.handles(op)) FastElementwise.binary(op, a, b, out);
+        else REF.binary(op, a, b, out);
+    }
 
     @Override public void where(Tensor cond, Tensor a, Tensor b, Tensor out) { REF.where(cond, a, b, out); }
 
-    @Override public void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) { REF.reduce(op, x, dims, out); }
+    @Override
+    public void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+        if (f32(x, out) && FastReduce.handles(op, x, dims)) FastReduce.reduce(op, x, dims, out);
+        else REF.reduce(op, x, dims, out);
+    }
 
     // ---- linear algebra and convolution ---------------------------------------------------------
 
@@ -98,29 +123,43 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, Tensor out, Tensor mean, Tensor rstd) {
-        REF.groupNorm(x, gamma, beta, groups, eps, out, mean, rstd);
+        if (f32(x, gamma, beta, out, mean, rstd) && nonEmpty(x)) FastNorm.groupNorm(x, gamma, beta, groups, eps, out, mean, rstd);
+        else REF.groupNorm(x, gamma, beta, groups, eps, out, mean, rstd);
     }
 
     @Override
     public void groupNormBackward(Tensor dY, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, int groups,
                                   Tensor dX, Tensor dGamma, Tensor dBeta) {
-        REF.groupNormBackward(dY, x, gamma, mean, rstd, groups, dX, dGamma, dBeta);
+        if (f32(dY, x, gamma, mean, rstd, dX, dGamma, dBeta) && nonEmpty(x))
+            FastNorm.groupNormBackward(dY, x, gamma, mean, rstd, groups, dX, dGamma, dBeta);
+        else REF.groupNormBackward(dY, x, gamma, mean, rstd, groups, dX, dGamma, dBeta);
     }
 
     @Override
     public void layerNorm(Tensor x, Tensor gamma, Tensor beta, int normalizedDims, double eps, Tensor out, Tensor mean, Tensor rstd) {
-        REF.layerNorm(x, gamma, beta, normalizedDims, eps, out, mean, rstd);
+        if (f32(x, gamma, beta, out, mean, rstd) && nonEmpty(x)) FastLayerNorm.forward(x, gamma, beta, normalizedDims, eps, out, mean, rstd);
+        else REF.layerNorm(x, gamma, beta, normalizedDims, eps, out, mean, rstd);
     }
 
     @Override
     public void layerNormBackward(Tensor dY, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, int normalizedDims,
                                   Tensor dX, Tensor dGamma, Tensor dBeta) {
-        REF.layerNormBackward(dY, x, gamma, mean, rstd, normalizedDims, dX, dGamma, dBeta);
+        if (f32(dY, x, gamma, mean, rstd, dX, dGamma, dBeta) && nonEmpty(x))
+            FastLayerNorm.backward(dY, x, gamma, mean, rstd, normalizedDims, dX, dGamma, dBeta);
+        else REF.layerNormBackward(dY, x, gamma, mean, rstd, normalizedDims, dX, dGamma, dBeta);
     }
 
-    @Override public void softmax(Tensor x, int dim, boolean log, Tensor out) { REF.softmax(x, dim, log, out); }
+    @Override
+    public void softmax(Tensor x, int dim, boolean log, Tensor out) {
+        if (f32(x, out) && nonEmpty(x)) FastSoftmax.forward(x, dim, log, out);
+        else REF.softmax(x, dim, log, out);
+    }
 
-    @Override public void softmaxBackward(Tensor dY, Tensor y, int dim, boolean log, Tensor dX) { REF.softmaxBackward(dY, y, dim, log, dX); }
+    @Override
+    public void softmaxBackward(Tensor dY, Tensor y, int dim, boolean log, Tensor dX) {
+        if (f32(dY, y, dX) && nonEmpty(y)) FastSoftmax.backward(dY, y, dim, log, dX);
+        else REF.softmaxBackward(dY, y, dim, log, dX);
+    }
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale, Tensor out, Tensor lse) {
