@@ -1,5 +1,6 @@
 package org.jdiffusion.kernels.cpu;
 
+import org.jdiffusion.kernels.cpu.fast.FastAttention;
 import org.jdiffusion.kernels.cpu.fast.FastConv;
 import org.jdiffusion.kernels.cpu.fast.FastConvBackward;
 import org.jdiffusion.kernels.cpu.fast.FastElementwise;
@@ -163,13 +164,16 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale, Tensor out, Tensor lse) {
-        REF.attention(q, k, v, mask, scale, out, lse);
+        if (f32(q, k, v, mask, out, lse) && nonEmpty(q, k, v)) FastAttention.forward(q, k, v, mask, scale, out, lse);
+        else REF.attention(q, k, v, mask, scale, out, lse);
     }
 
     @Override
     public void attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor mask, double scale,
                                   Tensor out, Tensor lse, Tensor dQ, Tensor dK, Tensor dV) {
-        REF.attentionBackward(dOut, q, k, v, mask, scale, out, lse, dQ, dK, dV);
+        if (f32(dOut, q, k, v, mask, out, lse, dQ, dK, dV) && nonEmpty(q, k, v))
+            FastAttention.backward(dOut, q, k, v, mask, scale, out, lse, dQ, dK, dV);
+        else REF.attentionBackward(dOut, q, k, v, mask, scale, out, lse, dQ, dK, dV);
     }
 
     // ---- indexing and randomness (reference kernels) --------------------------------------------
