@@ -83,6 +83,43 @@ public final class Variable {
 
     public double item() { return data.item(); }
 
+    // ---- short forms of the common ops (each delegates to its *Functions class) -----------------
+
+    public Variable add(Variable o) { return PointwiseFunctions.add(this, o); }
+    public Variable sub(Variable o) { return PointwiseFunctions.sub(this, o); }
+    public Variable mul(Variable o) { return PointwiseFunctions.mul(this, o); }
+    public Variable div(Variable o) { return PointwiseFunctions.div(this, o); }
+    public Variable add(double s) { return PointwiseFunctions.addScalar(this, s); }
+    public Variable sub(double s) { return PointwiseFunctions.addScalar(this, -s); }
+    public Variable mul(double s) { return PointwiseFunctions.mulScalar(this, s); }
+    public Variable div(double s) { return PointwiseFunctions.mulScalar(this, 1 / s); }
+    public Variable pow(double p) { return PointwiseFunctions.pow(this, p); }
+    public Variable neg() { return PointwiseFunctions.neg(this); }
+    public Variable exp() { return PointwiseFunctions.exp(this); }
+    public Variable log() { return PointwiseFunctions.log(this); }
+    public Variable sqrt() { return PointwiseFunctions.sqrt(this); }
+    public Variable square() { return PointwiseFunctions.square(this); }
+    public Variable tanh() { return PointwiseFunctions.tanh(this); }
+    public Variable sigmoid() { return PointwiseFunctions.sigmoid(this); }
+    public Variable relu() { return PointwiseFunctions.relu(this); }
+    public Variable silu() { return PointwiseFunctions.silu(this); }
+    public Variable gelu() { return PointwiseFunctions.gelu(this); }
+    public Variable sum() { return ReduceFunctions.sum(this); }
+    public Variable sum(int[] dims, boolean keepdim) { return ReduceFunctions.sum(this, dims, keepdim); }
+    public Variable mean() { return ReduceFunctions.mean(this); }
+    public Variable mean(int[] dims, boolean keepdim) { return ReduceFunctions.mean(this, dims, keepdim); }
+    public Variable reshape(int... shape) { return ShapeFunctions.reshape(this, shape); }
+    public Variable view(int... shape) { return ShapeFunctions.view(this, shape); }
+    public Variable permute(int... dims) { return ShapeFunctions.permute(this, dims); }
+    public Variable transpose(int d0, int d1) { return ShapeFunctions.transpose(this, d0, d1); }
+    public Variable unsqueeze(int dim) { return ShapeFunctions.unsqueeze(this, dim); }
+    public Variable squeeze(int dim) { return ShapeFunctions.squeeze(this, dim); }
+    public Variable narrow(int dim, int start, int length) { return ShapeFunctions.narrow(this, dim, start, length); }
+    public Variable select(int dim, int index) { return ShapeFunctions.select(this, dim, index); }
+    public Variable expand(int... shape) { return ShapeFunctions.expand(this, shape); }
+    public Variable flatten(int start, int end) { return ShapeFunctions.flatten(this, start, end); }
+    public Variable matmul(Variable o) { return LinalgFunctions.matmul(this, o); }
+
     // ---- backward -----------------------------------------------------------------------------
 
     /** Backward from a one-element output with upstream gradient 1. */
@@ -98,6 +135,7 @@ public final class Variable {
      * Propagates {@code upstream} (of this variable's shape) through the graph in reverse
      * topological order; with {@code retainGraph} false the graph is freed as it goes.
      */
+    @SuppressWarnings("try")   // the no-grad scope only switches grad mode
     public void backward(Tensor upstream, boolean retainGraph) {
         if (!requiresGrad)
             throw new IllegalStateException("backward: this " + data.describe() + " does not require grad (no parameter reaches it)");
@@ -112,7 +150,8 @@ public final class Variable {
                 Tensor g = grads.remove(v);
                 if (g == null) continue;
                 if (v.node == null) {
-                    v.grad = v.grad == null ? g.contiguous() : v.grad.add(g);
+                    // a fresh tensor: rules may hand one dOut to several inputs, and optimisers may update grads in place
+                    v.grad = v.grad == null ? g.copy() : v.grad.add(g);
                     continue;
                 }
                 Node n = v.node;

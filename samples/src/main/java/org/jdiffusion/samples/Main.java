@@ -19,6 +19,8 @@ public final class Main {
 
     private static Map<String, Entry> commands() {
         Map<String, Entry> m = new LinkedHashMap<>();
+        m.put("mlp", new Entry("fit a two-layer MLP to a 2-D regression through autograd, printing the loss", MlpExample::run));
+        m.put("forward", new Entry("one eval-mode forward pass of the reference U-Net on inputs from a safetensors file", ForwardCommand::run));
         m.put("info", new Entry("version, JDK, CPU threads and the devices found", InfoCommand::run));
         return m;
     }

@@ -1,6 +1,6 @@
 package org.jdiffusion.tensor;
 
-/** erf(x) to ~1e-15 relative error: Taylor series near 0, continued fraction of erfc beyond. */
+/** erf and erfc to ~1e-15 relative error: Taylor series near 0, continued fraction of erfc beyond. */
 final class Erf {
     private Erf() {}
 
@@ -18,10 +18,25 @@ final class Erf {
             double r = 2.0 / Math.sqrt(Math.PI) * sum;
             return x < 0 ? -r : r;
         }
-        // erfc(x) = exp(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + 2/(x + ...))))) (Lentz not needed for x ≥ 2.5)
-        double f = ax;
-        for (int k = 60; k >= 1; k--) f = ax + (k / 2.0) / f;
-        double erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+        double erfc = erfcTail(ax);
         return x < 0 ? erfc - 1.0 : 1.0 - erfc;
+    }
+
+    /** erfc(x) = 1 − erf(x), keeping its relative accuracy in the right tail (where 1 − erf would cancel). */
+    static double erfc(double x) {
+        double ax = Math.abs(x);
+        if (ax < 1.5) return 1.0 - erf(x);
+        double tail = erfcTail(ax);
+        return x < 0 ? 2.0 - tail : tail;
+    }
+
+    /**
+     * erfc(a) for a ≥ 1.5: exp(−a²)/√π · 1/(a + 1/2/(a + 1/(a + 3/2/(a + 2/(a + ...))))), 120 terms
+     * (relative error below 1e-15 from a = 1.5 up).
+     */
+    private static double erfcTail(double ax) {
+        double f = ax;
+        for (int k = 120; k >= 1; k--) f = ax + (k / 2.0) / f;
+        return Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
     }
 }

@@ -36,6 +36,27 @@ public final class Norm {
         return new Result(out, mean, rstd);
     }
 
+    /** Gradients of a normalisation: dX, and dGamma, dBeta (both null when γ, β were). */
+    public record Grads(Tensor dX, Tensor dGamma, Tensor dBeta) {}
+
+    /** The gradients of {@link #groupNorm} from its saved mean and rstd. */
+    public static Grads groupNormBackward(Tensor dY, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, int groups) {
+        Tensor dX = Tensor.zeros(x.dtype(), x.device(), x.shape());
+        Tensor dGamma = gamma == null ? null : Tensor.zeros(x.dtype(), x.device(), gamma.shape());
+        Tensor dBeta = gamma == null ? null : Tensor.zeros(x.dtype(), x.device(), gamma.shape());
+        x.backend().groupNormBackward(dY, x, gamma, mean, rstd, groups, dX, dGamma, dBeta);
+        return new Grads(dX, dGamma, dBeta);
+    }
+
+    /** The gradients of {@link #layerNorm} from its saved mean and rstd. */
+    public static Grads layerNormBackward(Tensor dY, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, int normalizedDims) {
+        Tensor dX = Tensor.zeros(x.dtype(), x.device(), x.shape());
+        Tensor dGamma = gamma == null ? null : Tensor.zeros(x.dtype(), x.device(), gamma.shape());
+        Tensor dBeta = gamma == null ? null : Tensor.zeros(x.dtype(), x.device(), gamma.shape());
+        x.backend().layerNormBackward(dY, x, gamma, mean, rstd, normalizedDims, dX, dGamma, dBeta);
+        return new Grads(dX, dGamma, dBeta);
+    }
+
     private static void checkAffine(String op, Tensor x, Tensor gamma, Tensor beta, int[] expected) {
         if ((gamma == null) != (beta == null))
             throw new IllegalArgumentException(op + ": gamma and beta must both be given or both be null");
@@ -107,5 +128,19 @@ public final class Norm {
         Tensor lse = Tensor.zeros(q.dtype(), q.device(), b, h, tq);
         q.backend().attention(q, k, v, m, scale, out, lse);
         return new AttentionResult(out, lse);
+    }
+
+    /** Gradients of attention for q, k, v. */
+    public record AttentionGrads(Tensor dQ, Tensor dK, Tensor dV) {}
+
+    /** The gradients of {@link #attention} from its saved out and lse (the mask as passed to the forward). */
+    public static AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor mask, double scale,
+                                                   Tensor out, Tensor lse) {
+        Tensor m = mask == null ? null : mask.expand(q.size(0), q.size(1), q.size(2), k.size(2));
+        Tensor dQ = Tensor.zeros(q.dtype(), q.device(), q.shape());
+        Tensor dK = Tensor.zeros(k.dtype(), k.device(), k.shape());
+        Tensor dV = Tensor.zeros(v.dtype(), v.device(), v.shape());
+        q.backend().attentionBackward(dOut, q, k, v, m, scale, out, lse, dQ, dK, dV);
+        return new AttentionGrads(dQ, dK, dV);
     }
 }

@@ -9,13 +9,15 @@ package org.jdiffusion.tensor;
  *   key     = (lo32(seed), hi32(seed))
  *   counter = (lo32(n), hi32(n), 0, 0)
  *   (x0, x1, x2, x3) = philox4x32_10(counter, key)
- *   u24(x)    = ((x &gt;&gt;&gt; 8) + 0.5) · 2^-24                      ∈ (0, 1)
- *   u53(x, y) = (((x &lt;&lt; 21) | (y &gt;&gt;&gt; 11)) + 0.5) · 2^-53          ∈ (0, 1)
+ *   u24(x)    = min(((x &gt;&gt;&gt; 8) + 0.5) · 2^-24, 1 − 2^-24)                  ∈ (0, 1)
+ *   u53(x, y) = min((((x &lt;&lt; 21) | (y &gt;&gt;&gt; 11)) + 0.5) · 2^-53, 1 − 2^-53)     ∈ (0, 1)
  *   UNIFORM(a, b):   float32: a + (b − a)·u24(x0)     float64: a + (b − a)·u53(x0, x1)
  *   NORMAL(μ, σ):    μ + σ·√(−2 ln u53(x0, x1))·cos(2π·u53(x2, x3))     (Box–Muller, in float64)
  *   INTEGER(lo, hi): lo + ((x1 &lt;&lt; 32 | x0) unsigned mod (hi − lo))   (bias &lt; (hi−lo)/2^64)
  *   BERNOULLI(p):    u53(x0, x1) &lt; p ? 1 : 0
  * </pre>
+ * The min keeps the top value strictly below 1 once rounded (1 − 2^-25 rounds to 1 in float32, and
+ * 2^53 − 0.5 rounds to 2^53 in float64); it changes no other value.
  * The bit patterns (uniform, integer, bernoulli) are exact everywhere; normals may differ in the last
  * float64 ulp between devices whose log/cos differ, which vanishes when rounded to float32 except in
  * rare ties. Each element consumes one counter, so a sample drawn with its own offset never depends
@@ -41,11 +43,11 @@ public final class Philox {
         out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
     }
 
-    static double u24(int x) { return ((x >>> 8) + 0.5) * 0x1.0p-24; }
+    static double u24(int x) { return Math.min(((x >>> 8) + 0.5) * 0x1.0p-24, 1 - 0x1.0p-24); }
 
     static double u53(int x, int y) {
         long bits = ((x & 0xFFFFFFFFL) << 21) | ((y & 0xFFFFFFFFL) >>> 11);
-        return (bits + 0.5) * 0x1.0p-53;
+        return Math.min((bits + 0.5) * 0x1.0p-53, 1 - 0x1.0p-53);
     }
 
     /**

@@ -221,7 +221,8 @@ public final class Tensor {
             }
         }
         if (infer >= 0 && known != 0 && numel() % known == 0) ns[infer] = (int) (numel() / known);
-        if (Shapes.numel(ns) != numel())
+        // an unresolved -1 (beside a size 0, or not dividing) is an error too
+        if ((infer >= 0 && ns[infer] == -1) || Shapes.numel(ns) != numel())
             throw new IllegalArgumentException(op + ": shape " + Shapes.str(shape) + " (" + numel() + " elements) cannot become "
                     + Shapes.str(ns));
         return ns;

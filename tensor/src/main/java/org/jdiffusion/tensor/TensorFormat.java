@@ -18,7 +18,7 @@ final class TensorFormat {
     private static void append(StringBuilder sb, HostStorage h, int[] shape, int[] strides, int dim, int off, boolean sum, DType dt) {
         if (dim == shape.length) {
             double v = h.get(off);
-            sb.append(dt.isFloating() ? String.format("%.4g", v) : Long.toString(((HostStorage.I64) h).data()[off]));
+            sb.append(dt.isFloating() ? String.format(java.util.Locale.ROOT, "%.4g", v) : Long.toString(((HostStorage.I64) h).data()[off]));
             return;
         }
         sb.append('[');

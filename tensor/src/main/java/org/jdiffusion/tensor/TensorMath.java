@@ -88,7 +88,13 @@ public final class TensorMath {
         checkSameDevice("where", cond, a);
         checkSameDevice("where", a, b);
         checkSameDtype("where", a, b);
-        int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), b.shape());
+        int[] shape;
+        try {
+            shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), b.shape());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("where: condition " + Shapes.str(cond.shape()) + ", a " + Shapes.str(a.shape()) + " and b "
+                    + Shapes.str(b.shape()) + " cannot be broadcast to one shape (" + e.getMessage() + ")", e);
+        }
         Tensor out = Tensor.zeros(a.dtype(), a.device(), shape);
         a.backend().where(cond.expand(shape), a.expand(shape), b.expand(shape), out);
         return out;

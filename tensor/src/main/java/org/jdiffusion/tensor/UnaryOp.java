@@ -34,14 +34,27 @@ public enum UnaryOp {
             case SQUARE -> x * x;
             case TANH -> Math.tanh(x);
             case SIGMOID -> x >= 0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x));
-            case RELU -> x > 0 ? x : 0.0;
+            case RELU -> x > 0 || Double.isNaN(x) ? x : 0.0;
             case SILU -> x * (x >= 0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x)));
-            case GELU -> 0.5 * x * (1.0 + Erf.erf(x / Math.sqrt(2.0)));
+            case GELU -> 0.5 * x * Erf.erfc(-x / Math.sqrt(2.0));
             case GELU_TANH -> 0.5 * x * (1.0 + Math.tanh(Math.sqrt(2.0 / Math.PI) * (x + 0.044715 * x * x * x)));
             case SIN -> Math.sin(x);
             case COS -> Math.cos(x);
             case FLOOR -> Math.floor(x);
             case SIGN -> Math.signum(x);
+        };
+    }
+
+    /** The definition on int64 values (exact, no rounding through double) for the ops that allow int64. */
+    public long applyLong(long x) {
+        return switch (this) {
+            case NEG -> -x;
+            case ABS -> Math.abs(x);
+            case SQUARE -> x * x;
+            case RELU -> Math.max(x, 0);
+            case SIGN -> Long.signum(x);
+            case FLOOR -> x;
+            default -> throw new UnsupportedOperationException(opName() + " needs a floating dtype");
         };
     }
 

@@ -7,8 +7,8 @@ import org.jdiffusion.tensor.UnaryOp;
 
 /**
  * Reference elementwise kernels: fill, copy/cast, unary, binary, where. Values pass through the
- * float64 definitions of {@link UnaryOp#apply} and {@link BinaryOp#apply}; int64 binary ops use
- * exact integer arithmetic. Bytes moved: (inputs + 1) · numel · dtype size.
+ * float64 definitions of {@link UnaryOp#apply} and {@link BinaryOp#apply}; int64 ops use exact
+ * integer arithmetic ({@link UnaryOp#applyLong}, {@link BinaryOp#applyLong}). Bytes moved: (inputs + 1) · numel · dtype size.
  */
 final class CpuElementwise {
     private CpuElementwise() {}
@@ -48,6 +48,11 @@ final class CpuElementwise {
             Strided.rows(out.shape(), new Tensor[]{x, out}, (offs, st, n) -> {
                 for (int i = 0, p = offs[0], q = offs[1]; i < n; i++, p += st[0], q += st[1]) ys[q] = (float) op.apply(xs[p]);
             });
+        } else if (s instanceof HostStorage.I64 a && o instanceof HostStorage.I64 b) {
+            long[] xs = a.data(), ys = b.data();
+            Strided.rows(out.shape(), new Tensor[]{x, out}, (offs, st, n) -> {
+                for (int i = 0, p = offs[0], q = offs[1]; i < n; i++, p += st[0], q += st[1]) ys[q] = op.applyLong(xs[p]);
+            });
         } else {
             Strided.rows(out.shape(), new Tensor[]{x, out}, (offs, st, n) -> {
                 for (int i = 0, p = offs[0], q = offs[1]; i < n; i++, p += st[0], q += st[1]) o.set(q, op.apply(s.get(p)));
@@ -80,6 +85,14 @@ final class CpuElementwise {
 
     static void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
         HostStorage c = host(cond), sa = host(a), sb = host(b), o = host(out);
+        if (sa instanceof HostStorage.I64 la && sb instanceof HostStorage.I64 lb && o instanceof HostStorage.I64 lo) {
+            long[] x = la.data(), y = lb.data(), z = lo.data();
+            Strided.rows(out.shape(), new Tensor[]{cond, a, b, out}, (offs, st, n) -> {
+                for (int i = 0, pc = offs[0], p = offs[1], q = offs[2], r = offs[3]; i < n; i++, pc += st[0], p += st[1], q += st[2], r += st[3])
+                    z[r] = c.get(pc) != 0 ? x[p] : y[q];
+            });
+            return;
+        }
         Strided.rows(out.shape(), new Tensor[]{cond, a, b, out}, (offs, st, n) -> {
             for (int i = 0, pc = offs[0], p = offs[1], q = offs[2], r = offs[3]; i < n; i++, pc += st[0], p += st[1], q += st[2], r += st[3])
                 o.set(r, c.get(pc) != 0 ? sa.get(p) : sb.get(q));

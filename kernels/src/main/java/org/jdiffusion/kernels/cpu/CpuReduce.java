@@ -7,7 +7,7 @@ import org.jdiffusion.tensor.Tensor;
 
 /**
  * Reference reductions. x [kept..., reduced...] after moving the reduced dims last; each output
- * element walks its reduced block in row-major order, accumulating in float64 (int64 sums exactly).
+ * element walks its reduced block in row-major order, accumulating in float64 (int64 exactly, in long).
  * Bytes moved: numel(x) + numel(out) elements.
  */
 final class CpuReduce {
@@ -31,7 +31,7 @@ final class CpuReduce {
         Tensor outKept = out.permute(perm);
         int[] outStrides = java.util.Arrays.copyOf(outKept.strides(), kept);
         HostStorage xs = (HostStorage) x.storage(), os = (HostStorage) out.storage();
-        boolean exactLong = xs instanceof HostStorage.I64 && op == ReduceOp.SUM;
+        long[] lx = xs instanceof HostStorage.I64 l ? l.data() : null;    // int64 reduces exactly in long
         CpuParallel.forRange(outer, Math.max(1, 8192 / Math.max(inner, 1)), (lo, hi) -> {
             int[] idx = new int[redShape.length];
             for (int o = lo; o < hi; o++) {
@@ -48,13 +48,25 @@ final class CpuReduce {
                     case MAX, ARGMAX -> Double.NEGATIVE_INFINITY;
                     case MIN, ARGMIN -> Double.POSITIVE_INFINITY;
                 };
-                long lacc = 0;
+                long lacc = switch (op) {
+                    case SUM -> 0;
+                    case MAX, ARGMAX -> Long.MIN_VALUE;
+                    case MIN, ARGMIN -> Long.MAX_VALUE;
+                };
                 int arg = 0;
                 boolean nan = false;
                 int off = base;
                 for (int j = 0; j < inner; j++) {
-                    if (exactLong) lacc += ((HostStorage.I64) xs).data()[off];
-                    else {
+                    if (lx != null) {
+                        long v = lx[off];
+                        switch (op) {
+                            case SUM -> lacc += v;
+                            case MAX -> lacc = Math.max(lacc, v);
+                            case MIN -> lacc = Math.min(lacc, v);
+                            case ARGMAX -> { if (v > lacc || j == 0) { lacc = v; arg = j; } }
+                            case ARGMIN -> { if (v < lacc || j == 0) { lacc = v; arg = j; } }
+                        }
+                    } else {
                         double v = xs.get(off);
                         switch (op) {
                             case SUM -> acc += v;
@@ -71,8 +83,8 @@ final class CpuReduce {
                         idx[d] = 0;
                     }
                 }
-                if (exactLong) ((HostStorage.I64) os).data()[obase] = lacc;
-                else if (op.isArg()) os.set(obase, arg);
+                if (op.isArg()) os.set(obase, arg);
+                else if (lx != null) ((HostStorage.I64) os).data()[obase] = lacc;
                 else os.set(obase, acc);
             }
         });

@@ -1,0 +1,142 @@
+// Shared definitions of the jdiffusion CUDA kernels.
+//
+// Shape legend: every strided kernel walks one logical shape of rank <= JD_MAX_DIMS whose dims are
+// stored innermost first (size[0] varies fastest); each of its N operands has its own element
+// strides over that shape. Pointers passed to kernels already point at each tensor's first element
+// (storage base + offset), so geometries carry no offsets. Element offsets fit in int because a
+// storage never holds more than 2^31 - 1 elements.
+//
+// Bytes moved / FLOPs: none here; each kernel file states its own.
+//
+// The source compiles with nvcc (one translation unit including every .cu file) and with NVRTC at
+// run time, so it includes no host headers.
+#ifndef JD_COMMON_CUH
+#define JD_COMMON_CUH
+
+#define JD_MAX_DIMS 8
+
+typedef long long i64;
+typedef unsigned long long u64;
+
+// N operands over one shape; packed by CudaGeometry.java as int[1 + 8 + 8 * N].
+template <int N> struct Geom {
+    int rank;
+    int size[JD_MAX_DIMS];
+    int stride[JD_MAX_DIMS][N];
+};
+
+// Element offsets of linear (row-major) index i for every operand of g.
+template <int N>
+__device__ __forceinline__ void geom_offsets(const Geom<N>& g, int i, int (&off)[N]) {
+#pragma unroll
+    for (int j = 0; j < N; ++j) off[j] = 0;
+#pragma unroll
+    for (int k = 0; k < JD_MAX_DIMS; ++k) {
+        if (k >= g.rank) break;
+        int idx = i;  // the outermost dim needs no division: what remains of i is below its size
+        if (k < g.rank - 1) {
+            int q = i / g.size[k];
+            idx = i - q * g.size[k];
+            i = q;
+        }
+#pragma unroll
+        for (int j = 0; j < N; ++j) off[j] += idx * g.stride[k][j];
+    }
+}
+
+// Grid-stride loop over [0, n).
+#define JD_GRID_LOOP(i, n) \
+    for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (i64)(n); i += (i64)blockDim.x * gridDim.x)
+
+// Op ids, in the order of the Java enums (UnaryOp, BinaryOp, ReduceOp, Philox.Distribution);
+// CudaSourcesTest checks that the names and order agree.
+enum UnaryOpId {
+    U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_SQUARE, U_TANH, U_SIGMOID, U_RELU, U_SILU,
+    U_GELU, U_GELU_TANH, U_SIN, U_COS, U_FLOOR, U_SIGN
+};
+enum BinaryOpId { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE };
+enum ReduceOpId { R_SUM, R_MAX, R_MIN, R_ARGMAX, R_ARGMIN };
+enum DistributionId { D_UNIFORM, D_NORMAL, D_INTEGER, D_BERNOULLI };
+
+// Device-side error flag (4 ints): [code, bound, lo32(value), hi32(value)]; the first error wins.
+// code = ErrorCode | (dim << 8) for the index errors. The host reads the flag at every
+// synchronisation point (CudaErrorFlag.java names the codes).
+enum ErrorCode {
+    E_NONE = 0, E_GATHER_INDEX = 1, E_SCATTER_ADD_INDEX = 2, E_INDEX_SELECT_INDEX = 3,
+    E_INDEX_ADD_INDEX = 4, E_INT_DIV_ZERO = 5
+};
+
+__device__ __forceinline__ void jd_report(int* err, int code, i64 value, int bound) {
+    if (atomicCAS(err, 0, code) == 0) {
+        err[1] = bound;
+        err[2] = (int)(value & 0xffffffffLL);
+        err[3] = (int)(value >> 32);
+    }
+}
+
+// ---- numeric helpers ---------------------------------------------------------------------------
+
+#define JD_I64_MAX 0x7fffffffffffffffLL
+#define JD_I64_MIN (-0x7fffffffffffffffLL - 1)
+
+__device__ __forceinline__ float jd_nan_f() { return __int_as_float(0x7fc00000); }
+__device__ __forceinline__ double jd_nan_d() { return __longlong_as_double(0x7ff8000000000000LL); }
+__device__ __forceinline__ float jd_inf_f() { return __int_as_float(0x7f800000); }
+__device__ __forceinline__ double jd_inf_d() { return __longlong_as_double(0x7ff0000000000000LL); }
+
+// Java's (long) of a double: truncation, NaN -> 0, saturating at the int64 range.
+__device__ __forceinline__ i64 java_d2l(double v) {
+    if (v != v) return 0;
+    if (v >= 9.223372036854775807e18) return JD_I64_MAX;
+    if (v <= -9.223372036854775808e18) return JD_I64_MIN;
+    return (i64)v;
+}
+
+// Casts with the CPU reference's semantics (values pass through double except same-type copies).
+template <typename D, typename S> struct Cast;
+template <> struct Cast<float, float> { __device__ static float of(float v) { return v; } };
+template <> struct Cast<double, float> { __device__ static double of(float v) { return (double)v; } };
+template <> struct Cast<i64, float> { __device__ static i64 of(float v) { return java_d2l((double)v); } };
+template <> struct Cast<float, double> { __device__ static float of(double v) { return __double2float_rn(v); } };
+template <> struct Cast<double, double> { __device__ static double of(double v) { return v; } };
+template <> struct Cast<i64, double> { __device__ static i64 of(double v) { return java_d2l(v); } };
+template <> struct Cast<float, i64> { __device__ static float of(i64 v) { return __double2float_rn((double)v); } };
+template <> struct Cast<double, i64> { __device__ static double of(i64 v) { return (double)v; } };
+template <> struct Cast<i64, i64> { __device__ static i64 of(i64 v) { return v; } };
+
+// Accumulator type of reductions: double for floating dtypes, int64 for int64.
+template <typename T> struct Acc { typedef double type; };
+template <> struct Acc<i64> { typedef i64 type; };
+
+// ---- warp and block reductions -----------------------------------------------------------------
+
+struct SumOp {
+    template <typename A> __device__ __forceinline__ A operator()(A a, A b) const { return a + b; }
+};
+
+template <typename A, typename Op>
+__device__ __forceinline__ A warp_reduce(A v, Op op) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+
+// Reduces v over the block (blockDim.x a multiple of 32, at most 1024) and returns the result to
+// every thread. scratch holds 32 values in shared memory.
+template <typename A, typename Op>
+__device__ __forceinline__ A block_reduce(A v, Op op, A identity, A* scratch) {
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    v = warp_reduce(v, op);
+    __syncthreads();  // a previous call may still be reading scratch[0]
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+        v = lane < warps ? scratch[lane] : identity;
+        v = warp_reduce(v, op);
+        if (lane == 0) scratch[0] = v;
+    }
+    __syncthreads();
+    return scratch[0];
+}
+
+#endif  // JD_COMMON_CUH

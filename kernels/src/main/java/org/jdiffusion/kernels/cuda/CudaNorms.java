@@ -1,0 +1,103 @@
+package org.jdiffusion.kernels.cuda;
+
+import org.jdiffusion.tensor.Shapes;
+import org.jdiffusion.tensor.Tensor;
+
+import static org.jdiffusion.kernels.cuda.CudaOps.ptr;
+import static org.jdiffusion.kernels.cuda.CudaOps.sfx;
+import static org.jdiffusion.kernels.cuda.CudaOps.slice;
+import static org.jdiffusion.kernels.cuda.CudaOps.stridesOr0;
+
+/**
+ * Launches norm.cu. Layer norm: rows are the leading dims, the row the trailing normalised dims
+ * (each a Geom, so any view works). Group norm: one block per (sample, group) over its channels
+ * and spatial positions; parameter gradients per channel (group norm) or per feature with row
+ * chunks accumulated atomically (layer norm).
+ */
+final class CudaNorms {
+    private CudaNorms() {}
+
+    private static int[] lead(Tensor t, int lead) { return slice(t.strides(), 0, lead); }
+
+    private static int[] trail(Tensor t, int lead) { return slice(t.strides(), lead, t.dim()); }
+
+    static void layerNorm(CudaContext c, Tensor x, Tensor gamma, Tensor beta, int nd, double eps, Tensor out, Tensor mean, Tensor rstd) {
+        int lead = x.dim() - nd;
+        int[] sh = x.shape(), leadShape = slice(sh, 0, lead), trailShape = slice(sh, lead, sh.length);
+        int rows = Shapes.numel(leadShape), d = Shapes.numel(trailShape);
+        if (rows == 0 || d == 0) return;
+        int[] rg = CudaGeometry.of(leadShape, lead(x, lead), lead(out, lead), mean.strides(), rstd.strides()).pack("layerNorm");
+        int[] ig = CudaGeometry.of(trailShape, trail(x, lead), trail(out, lead), stridesOr0(gamma, nd), stridesOr0(beta, nd)).pack("layerNorm");
+        c.launch("layerNorm", "layer_norm_" + sfx(x.dtype()), LaunchConfig.rows(rows, d), rg, ig, d, eps, ptr(x), ptr(gamma), ptr(beta),
+                ptr(out), ptr(mean), ptr(rstd));
+    }
+
+    static void layerNormBackward(CudaContext c, Tensor dY, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, int nd,
+                                  Tensor dX, Tensor dGamma, Tensor dBeta) {
+        int lead = x.dim() - nd;
+        int[] sh = x.shape(), leadShape = slice(sh, 0, lead), trailShape = slice(sh, lead, sh.length);
+        int rows = Shapes.numel(leadShape), d = Shapes.numel(trailShape);
+        String s = sfx(x.dtype());
+        if (dGamma != null) {
+            CudaElementwise.fill(c, dGamma, 0);
+            CudaElementwise.fill(c, dBeta, 0);
+        }
+        if (rows == 0 || d == 0) return;
+        int[] rg = CudaGeometry.of(leadShape, lead(dY, lead), lead(x, lead), mean.strides(), rstd.strides(), lead(dX, lead))
+                .pack("layerNormBackward");
+        int[] ig = CudaGeometry.of(trailShape, trail(dY, lead), trail(x, lead), stridesOr0(gamma, nd), trail(dX, lead))
+                .pack("layerNormBackward");
+        c.launch("layerNormBackward", "layer_norm_backward_" + s, LaunchConfig.rows(rows, d), rg, ig, d, ptr(dY), ptr(x), ptr(gamma),
+                ptr(mean), ptr(rstd), ptr(dX));
+        if (dGamma == null) return;
+        int[] rp = CudaGeometry.of(leadShape, lead(dY, lead), lead(x, lead), mean.strides(), rstd.strides()).pack("layerNormBackward");
+        int[] ip = CudaGeometry.of(trailShape, trail(dY, lead), trail(x, lead), dGamma.strides(), dBeta.strides()).pack("layerNormBackward");
+        int block = LaunchConfig.ELEMENTWISE_BLOCK, gridX = (d + block - 1) / block;
+        long want = (long) c.multiprocessors() * 8;
+        int chunks = (int) Math.max(1, Math.min(Math.min((want + gridX - 1) / gridX, rows), 1024));
+        int perChunk = (rows + chunks - 1) / chunks;
+        chunks = (rows + perChunk - 1) / perChunk;
+        c.launch("layerNormBackward", "layer_norm_param_grads_" + s, new LaunchConfig(gridX, chunks, block), rp, rows, perChunk, ip, d,
+                ptr(dY), ptr(x), ptr(mean), ptr(rstd), ptr(dGamma), ptr(dBeta));
+    }
+
+    /** GnStrides of norm.cu: (n, c) strides of x, out|dX, dY, gamma (c only), mean, rstd (n, g). */
+    private static int[] gnStrides(Tensor x, Tensor out, Tensor dY, Tensor gamma, Tensor mean, Tensor rstd) {
+        return new int[]{
+                x.stride(0), out.stride(0), dY == null ? 0 : dY.stride(0), 0, mean.stride(0), rstd.stride(0),
+                x.stride(1), out.stride(1), dY == null ? 0 : dY.stride(1), gamma == null ? 0 : gamma.stride(0), mean.stride(1), rstd.stride(1)};
+    }
+
+    static void groupNorm(CudaContext c, Tensor x, Tensor gamma, Tensor beta, int groups, double eps, Tensor out, Tensor mean, Tensor rstd) {
+        int[] sh = x.shape(), spatial = slice(sh, 2, sh.length);
+        int n = sh[0], ch = sh[1], s = Shapes.numel(spatial);
+        if (x.numel() == 0) return;
+        int[] sg = CudaGeometry.of(spatial, slice(x.strides(), 2, sh.length), slice(out.strides(), 2, sh.length)).pack("groupNorm");
+        c.launch("groupNorm", "group_norm_" + sfx(x.dtype()), LaunchConfig.rows(n * groups, (long) ch / groups * s), sg, s, ch, groups,
+                gnStrides(x, out, null, gamma, mean, rstd), eps, ptr(x), ptr(gamma), ptr(beta), beta == null ? 0 : beta.stride(0),
+                ptr(out), ptr(mean), ptr(rstd));
+    }
+
+    static void groupNormBackward(CudaContext c, Tensor dY, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, int groups,
+                                  Tensor dX, Tensor dGamma, Tensor dBeta) {
+        int[] sh = x.shape(), spatial = slice(sh, 2, sh.length);
+        int n = sh[0], ch = sh[1], s = Shapes.numel(spatial), r = sh.length;
+        if (x.numel() == 0) {
+            if (dGamma != null) {
+                CudaElementwise.fill(c, dGamma, 0);
+                CudaElementwise.fill(c, dBeta, 0);
+            }
+            return;
+        }
+        String k = sfx(x.dtype());
+        int[] st = gnStrides(x, dX, dY, gamma, mean, rstd);
+        int[] sg3 = CudaGeometry.of(spatial, slice(x.strides(), 2, r), slice(dX.strides(), 2, r), slice(dY.strides(), 2, r))
+                .pack("groupNormBackward");
+        c.launch("groupNormBackward", "group_norm_backward_" + k, LaunchConfig.rows(n * groups, (long) ch / groups * s), sg3, s, ch, groups,
+                st, ptr(dY), ptr(x), ptr(gamma), ptr(mean), ptr(rstd), ptr(dX));
+        if (dGamma == null) return;
+        int[] sg2 = CudaGeometry.of(spatial, slice(x.strides(), 2, r), slice(dY.strides(), 2, r)).pack("groupNormBackward");
+        c.launch("groupNormBackward", "group_norm_param_grads_" + k, LaunchConfig.rows(ch, (long) n * s), sg2, n, s, ch, groups, st,
+                ptr(dY), ptr(x), ptr(mean), ptr(rstd), ptr(dGamma), dGamma.stride(0), ptr(dBeta), dBeta.stride(0));
+    }
+}

@@ -1,0 +1,33 @@
+package org.jdiffusion.kernels.cuda;
+
+import org.jdiffusion.tensor.Shapes;
+import org.jdiffusion.tensor.Tensor;
+
+import static org.jdiffusion.kernels.cuda.CudaOps.ptr;
+import static org.jdiffusion.kernels.cuda.CudaOps.sfx;
+import static org.jdiffusion.kernels.cuda.CudaOps.without;
+
+/** Launches softmax.cu: one block per row, rows being every index of the shape without the softmax dim. */
+final class CudaSoftmax {
+    private CudaSoftmax() {}
+
+    static void forward(CudaContext c, Tensor x, int dim, boolean log, Tensor out) {
+        int[] rowsShape = without(x.shape(), dim);
+        int rows = Shapes.numel(rowsShape), d = x.size(dim);
+        if (rows == 0 || d == 0) return;
+        String op = log ? "logSoftmax" : "softmax";
+        int[] g = CudaGeometry.of(rowsShape, without(x.strides(), dim), without(out.strides(), dim)).pack(op);
+        c.launch(op, "softmax_" + sfx(x.dtype()), LaunchConfig.rows(rows, d), log ? 1 : 0, g, d, x.stride(dim), out.stride(dim),
+                ptr(x), ptr(out));
+    }
+
+    static void backward(CudaContext c, Tensor dY, Tensor y, int dim, boolean log, Tensor dX) {
+        int[] rowsShape = without(y.shape(), dim);
+        int rows = Shapes.numel(rowsShape), d = y.size(dim);
+        if (rows == 0 || d == 0) return;
+        String op = log ? "logSoftmaxBackward" : "softmaxBackward";
+        int[] g = CudaGeometry.of(rowsShape, without(dY.strides(), dim), without(y.strides(), dim), without(dX.strides(), dim)).pack(op);
+        c.launch(op, "softmax_backward_" + sfx(y.dtype()), LaunchConfig.rows(rows, d), log ? 1 : 0, g, d, dY.stride(dim), y.stride(dim),
+                dX.stride(dim), ptr(dY), ptr(y), ptr(dX));
+    }
+}
