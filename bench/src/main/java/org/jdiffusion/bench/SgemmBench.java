@@ -1,7 +1,7 @@
 package org.jdiffusion.bench;
 
 import org.jdiffusion.kernels.cpu.fast.VectorGemm;
-import org.openjdk.jmh.annotations.AuxCounters;
+import org.jdiffusion.kernels.cpu.fast.lab.GemmV1;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,9 +18,12 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
-/** Square float32 GEMM C = A·B through the Vector API kernel: 2·n³ FLOPs, reported as GFLOP beside the time. */
+/**
+ * Square float32 GEMM C = A·B on raw arrays: 2·n³ FLOPs. {@code version}: "production"
+ * ({@link VectorGemm}) or "v1" (the first version, kept in the lab).
+ */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode({Mode.AverageTime, Mode.Throughput})
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
@@ -28,6 +31,9 @@ import java.util.concurrent.TimeUnit;
 public class SgemmBench {
     @Param({"256", "512", "1024"})
     public int n;
+
+    @Param({"production", "v1"})
+    public String version;
 
     private float[] a, b, c;
 
@@ -40,17 +46,11 @@ public class SgemmBench {
         for (int i = 0; i < n * n; i++) { a[i] = (float) r.nextGaussian(); b[i] = (float) r.nextGaussian(); }
     }
 
-    /** FLOPs per call, accumulated so JMH reports GFLOP/s as this counter's throughput. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Flops {
-        public double gflop;
-    }
-
     @Benchmark
-    public float[] sgemm(Flops f) {
-        VectorGemm.sgemm(n, n, n, a, 0, n, 1, b, 0, n, 1, c, 0, n, false);
-        f.gflop += 2.0 * n * n * n / 1e9;
+    public float[] sgemm(Work.Flops f) {
+        if (version.equals("v1")) GemmV1.sgemm(n, n, n, a, 0, n, 1, b, 0, n, 1, c, 0, n, false);
+        else VectorGemm.sgemm(n, n, n, a, 0, n, 1, b, 0, n, 1, c, 0, n, false);
+        f.mflop += 2.0 * n * n * n / 1e6;
         return c;
     }
 }
