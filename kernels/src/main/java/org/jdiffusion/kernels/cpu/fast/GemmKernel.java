@@ -31,10 +31,11 @@ final class GemmKernel {
      */
     static void macro(int mc, int nc, int kc, float[] ap, int aOff, float[] bp, int bOff,
                       float[] c, int cOff, int ldc, boolean acc) {
-        for (int j = 0; j < nc; j += NR) {
-            int nr = Math.min(NR, nc - j), bo = bOff + (j / NR) * NR * kc;
-            for (int i = 0; i < mc; i += MR) {
-                int mr = Math.min(MR, mc - i), ao = aOff + (i / MR) * MR * kc;
+        // an MR panel of Ã stays in L1 while the NR panels of B̃ stream from L2
+        for (int i = 0; i < mc; i += MR) {
+            int mr = Math.min(MR, mc - i), ao = aOff + (i / MR) * MR * kc;
+            for (int j = 0; j < nc; j += NR) {
+                int nr = Math.min(NR, nc - j), bo = bOff + (j / NR) * NR * kc;
                 if (mr == MR && nr == NR) kernel(kc, ap, ao, bp, bo, c, cOff + i * ldc + j, ldc, acc);
                 else edge(kc, ap, ao, bp, bo, c, cOff + i * ldc + j, ldc, acc, mr, nr);
             }

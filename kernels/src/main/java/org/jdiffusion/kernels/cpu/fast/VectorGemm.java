@@ -13,7 +13,7 @@ import static org.jdiffusion.kernels.cpu.fast.GemmKernel.roundUp;
  *   for jc in N step NC:                 B[pc:pc+kc, jc:jc+NC] packed into NR-wide panels (L2)
  *     for pc in K step kc:
  *       for ic in M step MC:             A[ic:ic+MC, pc:pc+kc] packed into MR-tall panels
- *         GemmKernel.macro                MR×NR register tiles over the block
+ *         GemmKernel.macro                per MR panel of Ã (L1), every NR panel of B̃: MR×NR register tiles
  * </pre>
  * The parallel form cuts C into rectangles of whole panels, one serial GEMM each, over the
  * {@link CpuParallel} pool; the serial form runs on the calling thread (for callers that are already
@@ -23,8 +23,12 @@ import static org.jdiffusion.kernels.cpu.fast.GemmKernel.roundUp;
 public final class VectorGemm {
     private VectorGemm() {}
 
-    /** Cache blocks: a kc×NC block of B̃ (≤ 384 KiB) stays in L2 while MC×kc blocks of Ã stream by. */
-    static final int KC = 256, MC = 96, NC = 384;
+    /**
+     * Cache blocks: a kc×NC block of B̃ (≤ 768 KiB) stays in L2 while an MR×kc panel of Ã (≤ 12 KiB)
+     * stays in L1 across it (see {@link GemmKernel#macro}); measured best among KC 128..512, NC 192..384
+     * on Zen 4 (lab/README.md).
+     */
+    static final int KC = 512, MC = 96, NC = 384;
 
     /** Work (M·N·K) below which the parallel form runs serially: splitting would cost more. */
     private static final long SERIAL_WORK = 1L << 18;
