@@ -105,11 +105,7 @@ public final class FastAttention {
                         int go = G.at(b, h, i0 + i), oo = O.at(b, h, i0 + i);
                         double di = 0;
                         for (int e = 0; e < dv; e++) di += G.a[go + e * G.s3] * O.a[oo + e * O.s3];
-                        FloatVector dvec = FloatVector.broadcast(S, (float) di);
-                        int r = i * tk, j = 0;
-                        for (; j <= tk - L; j += L)
-                            FloatVector.fromArray(S, s, r + j).mul(FloatVector.fromArray(S, dp, r + j).sub(dvec)).intoArray(dp, r + j);
-                        for (; j < tk; j++) dp[r + j] = s[r + j] * (dp[r + j] - (float) di);
+                        dsRow(s, dp, i * tk, tk, (float) di);
                     }
                     // dQ_blk = scale·dS·K;  dK (+)= dSᵀ·Q_blk (scaled once at the end)
                     VectorGemm.sgemmSerial(rows, d, tk, dp, 0, tk, 1, K.a, K.at(b, h, 0), K.s2, K.s3, dq, 0, d, false);
@@ -148,6 +144,15 @@ public final class FastAttention {
                 for (int j = 0; j < tk; j++) s[r + j] = s[r + j] * sc + M.a[mo + j * M.s3];
             }
         }
+    }
+
+    /** dp[r + j] ← s[r + j]·(dp[r + j] − di) for j < n (dS from P and dP). */
+    private static void dsRow(float[] s, float[] dp, int r, int n, float di) {
+        FloatVector dvec = FloatVector.broadcast(S, di);
+        int j = 0;
+        for (; j <= n - L; j += L)
+            FloatVector.fromArray(S, s, r + j).mul(FloatVector.fromArray(S, dp, r + j).sub(dvec)).intoArray(dp, r + j);
+        for (; j < n; j++) dp[r + j] = s[r + j] * (dp[r + j] - di);
     }
 
     /** s[r + j] ← e^(s[r + j] − m) for j < n; returns Σ_j of the new values (in float64). */

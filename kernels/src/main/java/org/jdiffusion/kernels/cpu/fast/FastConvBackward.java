@@ -151,16 +151,19 @@ public final class FastConvBackward {
                 part[pOff + o * ldp + r] += dot(dy, dyBase + o * dyRs, planes, base + koff[r], cols);
     }
 
+    /**
+     * The 4×3 tile: whole vectors here, the last cols mod L columns by {@link #tail4x3}. Kept to one
+     * loop: C1 runs out of registers on a method with a second (masked) copy of it, and a method C1
+     * cannot compile may never reach C2, where the vectors stop being objects.
+     */
     private static void dot4x3(float[] dy, int d0, int dyRs, float[] pl, int base, int[] koff, int r, int cols,
                                float[] part, int pOff, int ldp) {
         int d1 = d0 + dyRs, d2 = d1 + dyRs, d3 = d2 + dyRs;
         int x0 = base + koff[r], x1 = base + koff[r + 1], x2 = base + koff[r + 2];
-        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S), a32 = FloatVector.zero(S);
-        int q = 0;
-        for (int end = cols - L; q <= end; q += L) {
+        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
+        a00 = a01 = a02 = a10 = a11 = a12 = a20 = a21 = a22 = a30 = a31 = a32 = FloatVector.zero(S);
+        int end = cols - cols % L;
+        for (int q = 0; q < end; q += L) {
             FloatVector v0 = FloatVector.fromArray(S, pl, x0 + q), v1 = FloatVector.fromArray(S, pl, x1 + q),
                     v2 = FloatVector.fromArray(S, pl, x2 + q);
             FloatVector y = FloatVector.fromArray(S, dy, d0 + q);
@@ -172,34 +175,36 @@ public final class FastConvBackward {
             y = FloatVector.fromArray(S, dy, d3 + q);
             a30 = y.fma(v0, a30); a31 = y.fma(v1, a31); a32 = y.fma(v2, a32);
         }
-        if (q < cols) {
-            VectorMask<Float> m = S.indexInRange(q, cols);
-            FloatVector v0 = FloatVector.fromArray(S, pl, x0 + q, m), v1 = FloatVector.fromArray(S, pl, x1 + q, m),
-                    v2 = FloatVector.fromArray(S, pl, x2 + q, m);
-            FloatVector y = FloatVector.fromArray(S, dy, d0 + q, m);
-            a00 = y.fma(v0, a00); a01 = y.fma(v1, a01); a02 = y.fma(v2, a02);
-            y = FloatVector.fromArray(S, dy, d1 + q, m);
-            a10 = y.fma(v0, a10); a11 = y.fma(v1, a11); a12 = y.fma(v2, a12);
-            y = FloatVector.fromArray(S, dy, d2 + q, m);
-            a20 = y.fma(v0, a20); a21 = y.fma(v1, a21); a22 = y.fma(v2, a22);
-            y = FloatVector.fromArray(S, dy, d3 + q, m);
-            a30 = y.fma(v0, a30); a31 = y.fma(v1, a31); a32 = y.fma(v2, a32);
-        }
         part[pOff] += a00.reduceLanes(VectorOperators.ADD);
         part[pOff + 1] += a01.reduceLanes(VectorOperators.ADD);
         part[pOff + 2] += a02.reduceLanes(VectorOperators.ADD);
-        pOff += ldp;
-        part[pOff] += a10.reduceLanes(VectorOperators.ADD);
-        part[pOff + 1] += a11.reduceLanes(VectorOperators.ADD);
-        part[pOff + 2] += a12.reduceLanes(VectorOperators.ADD);
-        pOff += ldp;
-        part[pOff] += a20.reduceLanes(VectorOperators.ADD);
-        part[pOff + 1] += a21.reduceLanes(VectorOperators.ADD);
-        part[pOff + 2] += a22.reduceLanes(VectorOperators.ADD);
-        pOff += ldp;
-        part[pOff] += a30.reduceLanes(VectorOperators.ADD);
-        part[pOff + 1] += a31.reduceLanes(VectorOperators.ADD);
-        part[pOff + 2] += a32.reduceLanes(VectorOperators.ADD);
+        part[pOff + ldp] += a10.reduceLanes(VectorOperators.ADD);
+        part[pOff + ldp + 1] += a11.reduceLanes(VectorOperators.ADD);
+        part[pOff + ldp + 2] += a12.reduceLanes(VectorOperators.ADD);
+        part[pOff + 2 * ldp] += a20.reduceLanes(VectorOperators.ADD);
+        part[pOff + 2 * ldp + 1] += a21.reduceLanes(VectorOperators.ADD);
+        part[pOff + 2 * ldp + 2] += a22.reduceLanes(VectorOperators.ADD);
+        part[pOff + 3 * ldp] += a30.reduceLanes(VectorOperators.ADD);
+        part[pOff + 3 * ldp + 1] += a31.reduceLanes(VectorOperators.ADD);
+        part[pOff + 3 * ldp + 2] += a32.reduceLanes(VectorOperators.ADD);
+        if (end < cols) tail4x3(dy, d0, dyRs, pl, x0, x1, x2, end, cols, part, pOff, ldp);
+    }
+
+    /** The columns [from, cols) of a 4×3 tile, in scalars. */
+    private static void tail4x3(float[] dy, int d0, int dyRs, float[] pl, int x0, int x1, int x2, int from, int cols,
+                                float[] part, int pOff, int ldp) {
+        for (int i = 0; i < 4; i++) {
+            float s0 = 0, s1 = 0, s2 = 0;
+            for (int q = from, d = d0 + i * dyRs; q < cols; q++) {
+                float y = dy[d + q];
+                s0 += y * pl[x0 + q];
+                s1 += y * pl[x1 + q];
+                s2 += y * pl[x2 + q];
+            }
+            part[pOff + i * ldp] += s0;
+            part[pOff + i * ldp + 1] += s1;
+            part[pOff + i * ldp + 2] += s2;
+        }
     }
 
     /** Σ_{q < n} a[ai + q] · b[bi + q] with one vector accumulator pair and a masked tail. */

@@ -58,37 +58,154 @@ public final class FastElementwise {
         });
     }
 
-    /** The vector part of a unit-stride unary run; returns how many elements it did. */
+    /**
+     * The vector part of a unit-stride unary run; returns how many elements it did. One small method
+     * per op, each a single loop: a large method with many vector loops can fail C1's register
+     * allocation and then never reach C2, where the vectors stop being objects (lab/README.md).
+     */
     private static int unaryRun(UnaryOp op, float[] x, int p, float[] y, int q, int n) {
-        int i = 0, end = n - L;
-        switch (op) {
-            case NEG -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).neg().intoArray(y, q + i); }
-            case ABS -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).abs().intoArray(y, q + i); }
-            case EXP -> { for (; i <= end; i += L) VMath.exp(FloatVector.fromArray(S, x, p + i)).intoArray(y, q + i); }
-            case LOG -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).lanewise(VectorOperators.LOG).intoArray(y, q + i); }
-            case SQRT -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).sqrt().intoArray(y, q + i); }
-            case RSQRT -> {
-                FloatVector one = FloatVector.broadcast(S, 1f);
-                for (; i <= end; i += L) one.div(FloatVector.fromArray(S, x, p + i).sqrt()).intoArray(y, q + i);
-            }
-            case SQUARE -> {
-                for (; i <= end; i += L) { FloatVector v = FloatVector.fromArray(S, x, p + i); v.mul(v).intoArray(y, q + i); }
-            }
-            case TANH -> { for (; i <= end; i += L) VMath.tanh(FloatVector.fromArray(S, x, p + i)).intoArray(y, q + i); }
-            case SIGMOID -> { for (; i <= end; i += L) VMath.sigmoid(FloatVector.fromArray(S, x, p + i)).intoArray(y, q + i); }
-            case RELU -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).max(0f).intoArray(y, q + i); }
-            case SILU -> { for (; i <= end; i += L) VMath.silu(FloatVector.fromArray(S, x, p + i)).intoArray(y, q + i); }
-            case GELU_TANH -> {
-                // x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-                for (; i <= end; i += L) {
-                    FloatVector v = FloatVector.fromArray(S, x, p + i);
-                    FloatVector inner = v.mul(v).fma(0.044715f, 1f).mul(v).mul(0.7978845608028654f);
-                    VMath.tanh(inner).add(1f).mul(v).mul(0.5f).intoArray(y, q + i);
-                }
-            }
-            case SIN -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).lanewise(VectorOperators.SIN).intoArray(y, q + i); }
-            case COS -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).lanewise(VectorOperators.COS).intoArray(y, q + i); }
-            default -> { }
+        return switch (op) {
+            case NEG -> neg(x, p, y, q, n);
+            case ABS -> abs(x, p, y, q, n);
+            case EXP -> exp(x, p, y, q, n);
+            case LOG -> log(x, p, y, q, n);
+            case SQRT -> sqrt(x, p, y, q, n);
+            case RSQRT -> rsqrt(x, p, y, q, n);
+            case SQUARE -> square(x, p, y, q, n);
+            case TANH -> tanh(x, p, y, q, n);
+            case SIGMOID -> sigmoid(x, p, y, q, n);
+            case RELU -> relu(x, p, y, q, n);
+            case SILU -> silu(x, p, y, q, n);
+            case GELU_TANH -> geluTanh(x, p, y, q, n);
+            case SIN -> sin(x, p, y, q, n);
+            case COS -> cos(x, p, y, q, n);
+            default -> 0;
+        };
+    }
+
+    private static int neg(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            v.neg().intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int abs(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            v.abs().intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int exp(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            VMath.exp(v).intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int log(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            v.lanewise(VectorOperators.LOG).intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int sqrt(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            v.sqrt().intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int rsqrt(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            FloatVector.broadcast(S, 1f).div(v.sqrt()).intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int square(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            v.mul(v).intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int tanh(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            VMath.tanh(v).intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int sigmoid(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            VMath.sigmoid(v).intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int relu(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            v.max(0f).intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int silu(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            VMath.silu(v).intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    /** gelu_tanh(x) = x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    private static int geluTanh(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            VMath.tanh(v.mul(v).fma(0.044715f, 1f).mul(v).mul(0.7978845608028654f)).add(1f).mul(v).mul(0.5f).intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int sin(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            v.lanewise(VectorOperators.SIN).intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    private static int cos(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            v.lanewise(VectorOperators.COS).intoArray(y, q + i);
         }
         return i;
     }
@@ -104,42 +221,100 @@ public final class FastElementwise {
 
     /**
      * The vector part of a binary run with unit-stride output and inputs of stride 1 or 0 (not both
-     * 0); returns how many elements it did.
+     * 0); returns how many elements it did. One small method per op, as for the unary ones.
      */
     private static int binaryRun(BinaryOp op, float[] x, int p, int sx, float[] y, int q, int sy, float[] z, int r, int n) {
+        return switch (op) {
+            case ADD -> addRun(x, p, sx, y, q, sy, z, r, n);
+            case SUB -> subRun(x, p, sx, y, q, sy, z, r, n);
+            case MUL -> mulRun(x, p, sx, y, q, sy, z, r, n);
+            case DIV -> divRun(x, p, sx, y, q, sy, z, r, n);
+            case MAXIMUM -> maxRun(x, p, sx, y, q, sy, z, r, n);
+            case MINIMUM -> minRun(x, p, sx, y, q, sy, z, r, n);
+            default -> 0;
+        };
+    }
+
+    private static int addRun(float[] x, int p, int sx, float[] y, int q, int sy, float[] z, int r, int n) {
         int i = 0, end = n - L;
         if (sx == 1 && sy == 1) {
-            switch (op) {
-                case ADD -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).add(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                case SUB -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).sub(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                case MUL -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).mul(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                case DIV -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).div(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                case MAXIMUM -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).max(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                case MINIMUM -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).min(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                default -> { }
-            }
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).add(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
         } else if (sx == 1) {
             FloatVector w = FloatVector.broadcast(S, y[q]);
-            switch (op) {
-                case ADD -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).add(w).intoArray(z, r + i); }
-                case SUB -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).sub(w).intoArray(z, r + i); }
-                case MUL -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).mul(w).intoArray(z, r + i); }
-                case DIV -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).div(w).intoArray(z, r + i); }
-                case MAXIMUM -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).max(w).intoArray(z, r + i); }
-                case MINIMUM -> { for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).min(w).intoArray(z, r + i); }
-                default -> { }
-            }
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).add(w).intoArray(z, r + i);
         } else {
             FloatVector w = FloatVector.broadcast(S, x[p]);
-            switch (op) {
-                case ADD -> { for (; i <= end; i += L) w.add(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                case SUB -> { for (; i <= end; i += L) w.sub(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                case MUL -> { for (; i <= end; i += L) w.mul(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                case DIV -> { for (; i <= end; i += L) w.div(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                case MAXIMUM -> { for (; i <= end; i += L) w.max(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                case MINIMUM -> { for (; i <= end; i += L) w.min(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i); }
-                default -> { }
-            }
+            for (; i <= end; i += L) w.add(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
+        }
+        return i;
+    }
+
+    private static int subRun(float[] x, int p, int sx, float[] y, int q, int sy, float[] z, int r, int n) {
+        int i = 0, end = n - L;
+        if (sx == 1 && sy == 1) {
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).sub(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
+        } else if (sx == 1) {
+            FloatVector w = FloatVector.broadcast(S, y[q]);
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).sub(w).intoArray(z, r + i);
+        } else {
+            FloatVector w = FloatVector.broadcast(S, x[p]);
+            for (; i <= end; i += L) w.sub(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
+        }
+        return i;
+    }
+
+    private static int mulRun(float[] x, int p, int sx, float[] y, int q, int sy, float[] z, int r, int n) {
+        int i = 0, end = n - L;
+        if (sx == 1 && sy == 1) {
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).mul(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
+        } else if (sx == 1) {
+            FloatVector w = FloatVector.broadcast(S, y[q]);
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).mul(w).intoArray(z, r + i);
+        } else {
+            FloatVector w = FloatVector.broadcast(S, x[p]);
+            for (; i <= end; i += L) w.mul(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
+        }
+        return i;
+    }
+
+    private static int divRun(float[] x, int p, int sx, float[] y, int q, int sy, float[] z, int r, int n) {
+        int i = 0, end = n - L;
+        if (sx == 1 && sy == 1) {
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).div(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
+        } else if (sx == 1) {
+            FloatVector w = FloatVector.broadcast(S, y[q]);
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).div(w).intoArray(z, r + i);
+        } else {
+            FloatVector w = FloatVector.broadcast(S, x[p]);
+            for (; i <= end; i += L) w.div(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
+        }
+        return i;
+    }
+
+    private static int maxRun(float[] x, int p, int sx, float[] y, int q, int sy, float[] z, int r, int n) {
+        int i = 0, end = n - L;
+        if (sx == 1 && sy == 1) {
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).max(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
+        } else if (sx == 1) {
+            FloatVector w = FloatVector.broadcast(S, y[q]);
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).max(w).intoArray(z, r + i);
+        } else {
+            FloatVector w = FloatVector.broadcast(S, x[p]);
+            for (; i <= end; i += L) w.max(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
+        }
+        return i;
+    }
+
+    private static int minRun(float[] x, int p, int sx, float[] y, int q, int sy, float[] z, int r, int n) {
+        int i = 0, end = n - L;
+        if (sx == 1 && sy == 1) {
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).min(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
+        } else if (sx == 1) {
+            FloatVector w = FloatVector.broadcast(S, y[q]);
+            for (; i <= end; i += L) FloatVector.fromArray(S, x, p + i).min(w).intoArray(z, r + i);
+        } else {
+            FloatVector w = FloatVector.broadcast(S, x[p]);
+            for (; i <= end; i += L) w.min(FloatVector.fromArray(S, y, q + i)).intoArray(z, r + i);
         }
         return i;
     }

@@ -124,63 +124,79 @@ public final class FastReduce {
         return (float) acc;
     }
 
-    /** The reduction of xs[off, off + n): two vector accumulators, a scalar tail, combined in float64. */
+    /** The reduction of xs[off, off + n) in float64 (vector partials, then a scalar tail). */
     static double run(int kind, float[] xs, int off, int n) {
-        int i = 0, end = n - 2 * L;
-        double acc;
-        if (kind == SUM) {
-            // compensated (Kahan) lanes: the error stays at a few ulp however long the run
-            FloatVector s0 = FloatVector.zero(S), s1 = s0, c0 = s0, c1 = s0;
-            for (; i <= end; i += 2 * L) {
-                FloatVector y0 = FloatVector.fromArray(S, xs, off + i).sub(c0), y1 = FloatVector.fromArray(S, xs, off + i + L).sub(c1);
-                FloatVector t0 = s0.add(y0), t1 = s1.add(y1);
-                c0 = t0.sub(s0).sub(y0);
-                c1 = t1.sub(s1).sub(y1);
-                s0 = t0;
-                s1 = t1;
-            }
-            acc = (double) s0.reduceLanes(VectorOperators.ADD) + s1.reduceLanes(VectorOperators.ADD)
-                    - c0.reduceLanes(VectorOperators.ADD) - c1.reduceLanes(VectorOperators.ADD);
-            for (; i < n; i++) acc += xs[off + i];
-        } else {
-            boolean max = kind == MAX;
-            float init = max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
-            FloatVector s0 = FloatVector.broadcast(S, init), s1 = s0;
-            for (; i <= end; i += 2 * L) {
-                FloatVector a = FloatVector.fromArray(S, xs, off + i), b = FloatVector.fromArray(S, xs, off + i + L);
-                s0 = max ? s0.max(a) : s0.min(a);
-                s1 = max ? s1.max(b) : s1.min(b);
-            }
-            FloatVector s = max ? s0.max(s1) : s0.min(s1);
-            float v = s.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
-            if (s.test(VectorOperators.IS_NAN).anyTrue()) v = Float.NaN;
-            acc = v;
-            for (; i < n; i++) acc = combine(kind, acc, xs[off + i]);
+        return kind == SUM ? sumRun(xs, off, n) : extremumRun(kind == MAX, xs, off, n);
+    }
+
+    /** Σ xs[off, off + n): compensated (Kahan) vector lanes, so the error stays at a few ulp however long the run. */
+    private static double sumRun(float[] xs, int off, int n) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, c0 = s0, c1 = s0;
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
+            FloatVector y0 = FloatVector.fromArray(S, xs, off + i).sub(c0), y1 = FloatVector.fromArray(S, xs, off + i + L).sub(c1);
+            FloatVector t0 = s0.add(y0), t1 = s1.add(y1);
+            c0 = t0.sub(s0).sub(y0);
+            c1 = t1.sub(s1).sub(y1);
+            s0 = t0;
+            s1 = t1;
         }
+        double acc = (double) s0.reduceLanes(VectorOperators.ADD) + s1.reduceLanes(VectorOperators.ADD)
+                - c0.reduceLanes(VectorOperators.ADD) - c1.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) acc += xs[off + i];
+        return acc;
+    }
+
+    /** max (or min) of xs[off, off + n), NaN if any element is NaN. */
+    private static double extremumRun(boolean max, float[] xs, int off, int n) {
+        FloatVector s = FloatVector.broadcast(S, max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector a = FloatVector.fromArray(S, xs, off + i);
+            s = max ? s.max(a) : s.min(a);
+        }
+        double acc = s.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
+        if (s.test(VectorOperators.IS_NAN).anyTrue()) acc = Double.NaN;
+        for (; i < n; i++) acc = combine(max ? MAX : MIN, acc, xs[off + i]);
         return acc;
     }
 
     /** out[j] = reduce_r x[r, j] for j in [j0, j1) of x [rr, k2] at xb (rows of k2). */
     private static void columns(int kind, float[] xs, int xb, int rr, int k2, int j0, int j1, float[] os, int ob) {
-        int j = j0;
-        for (; j <= j1 - L; j += L) {
-            FloatVector acc = FloatVector.fromArray(S, xs, xb + j), comp = FloatVector.zero(S);
-            for (int r = 1, p = xb + k2 + j; r < rr; r++, p += k2) {
-                FloatVector v = FloatVector.fromArray(S, xs, p);
-                if (kind == SUM) {   // compensated, as in run
-                    FloatVector y = v.sub(comp), t = acc.add(y);
-                    comp = t.sub(acc).sub(y);
-                    acc = t;
-                } else {
-                    acc = kind == MAX ? acc.max(v) : acc.min(v);
-                }
-            }
-            (kind == SUM ? acc.sub(comp) : acc).intoArray(os, ob + j);
-        }
+        int j = kind == SUM ? sumColumns(xs, xb, rr, k2, j0, j1, os, ob) : extremumColumns(kind == MAX, xs, xb, rr, k2, j0, j1, os, ob);
         for (; j < j1; j++) {
             double acc = start(kind);
             for (int r = 0, p = xb + j; r < rr; r++, p += k2) acc = combine(kind, acc, xs[p]);
             os[ob + j] = (float) acc;
         }
+    }
+
+    /** The whole vectors of {@link #columns} for sums (compensated); returns the first column not done. */
+    private static int sumColumns(float[] xs, int xb, int rr, int k2, int j0, int j1, float[] os, int ob) {
+        int j = j0;
+        for (; j <= j1 - L; j += L) {
+            FloatVector acc = FloatVector.fromArray(S, xs, xb + j), comp = FloatVector.zero(S);
+            for (int r = 1, p = xb + k2 + j; r < rr; r++, p += k2) {
+                FloatVector y = FloatVector.fromArray(S, xs, p).sub(comp), t = acc.add(y);
+                comp = t.sub(acc).sub(y);
+                acc = t;
+            }
+            acc.sub(comp).intoArray(os, ob + j);
+        }
+        return j;
+    }
+
+    /** The whole vectors of {@link #columns} for max or min; returns the first column not done. */
+    private static int extremumColumns(boolean max, float[] xs, int xb, int rr, int k2, int j0, int j1, float[] os, int ob) {
+        int j = j0;
+        for (; j <= j1 - L; j += L) {
+            FloatVector acc = FloatVector.fromArray(S, xs, xb + j);
+            for (int r = 1, p = xb + k2 + j; r < rr; r++, p += k2) {
+                FloatVector v = FloatVector.fromArray(S, xs, p);
+                acc = max ? acc.max(v) : acc.min(v);
+            }
+            acc.intoArray(os, ob + j);
+        }
+        return j;
     }
 }
