@@ -7,7 +7,9 @@ import org.jdiffusion.kernels.cpu.fast.FastElementwise;
 import org.jdiffusion.kernels.cpu.fast.FastLayerNorm;
 import org.jdiffusion.kernels.cpu.fast.FastMatmul;
 import org.jdiffusion.kernels.cpu.fast.FastNorm;
+import org.jdiffusion.kernels.cpu.fast.FastRandom;
 import org.jdiffusion.kernels.cpu.fast.FastReduce;
+import org.jdiffusion.kernels.cpu.fast.FastResample;
 import org.jdiffusion.kernels.cpu.fast.FastSoftmax;
 import org.jdiffusion.tensor.Backend;
 import org.jdiffusion.tensor.BinaryOp;
@@ -112,9 +114,17 @@ public final class CpuBackend implements Backend {
         else REF.conv2dBackwardWeight(dY, x, p, dW);
     }
 
-    @Override public void upsampleNearest(Tensor x, int sh, int sw, Tensor out) { REF.upsampleNearest(x, sh, sw, out); }
+    @Override
+    public void upsampleNearest(Tensor x, int sh, int sw, Tensor out) {
+        if (f32(x, out) && nonEmpty(out)) FastResample.upsampleNearest(x, sh, sw, out);
+        else REF.upsampleNearest(x, sh, sw, out);
+    }
 
-    @Override public void upsampleNearestBackward(Tensor dY, int sh, int sw, Tensor dX) { REF.upsampleNearestBackward(dY, sh, sw, dX); }
+    @Override
+    public void upsampleNearestBackward(Tensor dY, int sh, int sw, Tensor dX) {
+        if (f32(dY, dX) && nonEmpty(dX)) FastResample.upsampleNearestBackward(dY, sh, sw, dX);
+        else REF.upsampleNearestBackward(dY, sh, sw, dX);
+    }
 
     @Override public void avgPool2d(Tensor x, int k, int s, Tensor out) { REF.avgPool2d(x, k, s, out); }
 
@@ -176,7 +186,7 @@ public final class CpuBackend implements Backend {
         else REF.attentionBackward(dOut, q, k, v, mask, scale, out, lse, dQ, dK, dV);
     }
 
-    // ---- indexing and randomness (reference kernels) --------------------------------------------
+    // ---- indexing (reference kernels) and randomness ----------------------------------------------
 
     @Override public void gather(Tensor x, int dim, Tensor index, Tensor out) { REF.gather(x, dim, index, out); }
 
@@ -188,6 +198,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void random(Philox.Distribution dist, long seed, long offset, double a, double b, Tensor out) {
-        REF.random(dist, seed, offset, a, b, out);
+        if (out.isContiguous() && nonEmpty(out)) FastRandom.fill(dist, seed, offset, a, b, out);
+        else REF.random(dist, seed, offset, a, b, out);
     }
 }

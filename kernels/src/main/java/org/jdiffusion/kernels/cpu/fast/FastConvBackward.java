@@ -92,13 +92,18 @@ public final class FastConvBackward {
         int[] sx = x.strides(), sdy = dY.strides();
         ConvPlanes pl = new ConvPlanes(cg, x.size(2), x.size(3), kh, kw, ho, wo, p, sx);
         boolean dyDirect = pl.wq == wo && sdy[3] == 1 && (sdy[2] == wo || ho == 1);
+        // with both operands copied, dY's rows are zero-padded to whole vectors and the planes get a
+        // zeroed guard, so the tiles never need a scalar tail
+        boolean padded = !dyDirect && !pl.direct;
+        int colsPad = padded ? GemmKernel.roundUp(pl.cols, L) : pl.cols;
         float[] xs = data(x), dys = data(dY);
         int chunks = Math.max(1, Math.min(n, CpuParallel.threads())), part = o * rr;
         float[] partial = Scratch.get(Scratch.Slot.CONV_DW, chunks * part);
         java.util.Arrays.fill(partial, 0, chunks * part, 0f);
         CpuParallel.forRange(chunks * g, 1, (lo, hi) -> {
-            float[] planes = pl.direct ? xs : Scratch.get(Scratch.Slot.CONV_PLANES, pl.size());
-            float[] dyq = dyDirect ? dys : Scratch.get(Scratch.Slot.CONV_DY, og * pl.cols);
+            float[] planes = pl.direct ? xs : Scratch.get(Scratch.Slot.CONV_PLANES, pl.size() + L);
+            float[] dyq = dyDirect ? dys : Scratch.get(Scratch.Slot.CONV_DY, og * colsPad);
+            if (!pl.direct) java.util.Arrays.fill(planes, pl.size(), pl.size() + L, 0f);
             for (int t = lo; t < hi; t++) {
                 int chunk = t / g, grp = t % g;
                 for (int img = chunk * n / chunks; img < (chunk + 1) * n / chunks; img++) {
@@ -106,11 +111,11 @@ public final class FastConvBackward {
                     if (!pl.direct) pl.build(xs, xBase, sx, planes);
                     int dyBase = dY.offset() + img * sdy[0] + grp * og * sdy[1], dyRs = sdy[1];
                     if (!dyDirect) {
-                        gatherDy(dys, dyBase, sdy, og, ho, wo, pl.wq, pl.cols, dyq);
+                        gatherDy(dys, dyBase, sdy, og, ho, wo, pl.wq, pl.cols, colsPad, dyq);
                         dyBase = 0;
-                        dyRs = pl.cols;
+                        dyRs = colsPad;
                     }
-                    accumulate(dyq, dyBase, dyRs, og, planes, pl.direct ? xBase : 0, pl.koff, pl.cols,
+                    accumulate(dyq, dyBase, dyRs, og, planes, pl.direct ? xBase : 0, pl.koff, pl.cols, padded,
                             partial, chunk * part + grp * og * rr, rr);
                 }
             }
@@ -127,25 +132,35 @@ public final class FastConvBackward {
                     }
     }
 
-    /** dyq[o, q'] = dY[o, oh, ow] at q' = oh·Wq + ow, 0 in the dropped columns ow ≥ Wo. */
-    private static void gatherDy(float[] dys, int base, int[] sdy, int og, int ho, int wo, int wq, int cols, float[] dyq) {
-        for (int o = 0; o < og; o++)
+    /**
+     * dyq[o, q'] = dY[o, oh, ow] at q' = oh·Wq + ow in rows of ld, 0 in the dropped columns ow ≥ Wo
+     * and in the padding [cols, ld).
+     */
+    private static void gatherDy(float[] dys, int base, int[] sdy, int og, int ho, int wo, int wq, int cols, int ld, float[] dyq) {
+        for (int o = 0; o < og; o++) {
             for (int oh = 0; oh < ho; oh++) {
-                int d = o * cols + oh * wq, s = base + o * sdy[1] + oh * sdy[2];
-                for (int ow = 0; ow < wo; ow++) dyq[d + ow] = dys[s + ow * sdy[3]];
+                int d = o * ld + oh * wq, s = base + o * sdy[1] + oh * sdy[2];
+                if (sdy[3] == 1) System.arraycopy(dys, s, dyq, d, wo);
+                else for (int ow = 0; ow < wo; ow++) dyq[d + ow] = dys[s + ow * sdy[3]];
                 for (int ow = wo; ow < wq && oh * wq + ow < cols; ow++) dyq[d + ow] = 0f;
             }
+            java.util.Arrays.fill(dyq, o * ld + cols, (o + 1) * ld, 0f);
+        }
     }
 
     /**
      * part[o·ldp + r] += Σ_{q'<cols} dy[dyBase + o·dyRs + q'] · planes[base + koff[r] + q'] for o < og,
-     * r < koff.length: 4×3 tiles of dot products, single rows and taps for the remainders.
+     * r < koff.length: 4×3 tiles of dot products, single rows and taps for the remainders. When
+     * {@code padded}, dy's rows hold zeros and the planes finite values up to the next multiple of L
+     * past cols, so the tiles run whole vectors only; otherwise their last cols mod L columns are scalar.
      */
-    static void accumulate(float[] dy, int dyBase, int dyRs, int og, float[] planes, int base, int[] koff, int cols,
-                           float[] part, int pOff, int ldp) {
+    public static void accumulate(float[] dy, int dyBase, int dyRs, int og, float[] planes, int base, int[] koff, int cols,
+                                  boolean padded, float[] part, int pOff, int ldp) {
         int rr = koff.length, o4 = og - og % 4, r3 = rr - rr % 3;
+        int vecEnd = padded ? GemmKernel.roundUp(cols, L) : cols - cols % L;
         for (int o = 0; o < o4; o += 4)
-            for (int r = 0; r < r3; r += 3) dot4x3(dy, dyBase + o * dyRs, dyRs, planes, base, koff, r, cols, part, pOff + o * ldp + r, ldp);
+            for (int r = 0; r < r3; r += 3)
+                dot4x3(dy, dyBase + o * dyRs, dyRs, planes, base, koff, r, vecEnd, cols, part, pOff + o * ldp + r, ldp);
         for (int o = 0; o < og; o++)
             for (int r = (o < o4 ? r3 : 0); r < rr; r++)
                 part[pOff + o * ldp + r] += dot(dy, dyBase + o * dyRs, planes, base + koff[r], cols);
@@ -156,13 +171,12 @@ public final class FastConvBackward {
      * loop: C1 runs out of registers on a method with a second (masked) copy of it, and a method C1
      * cannot compile may never reach C2, where the vectors stop being objects.
      */
-    private static void dot4x3(float[] dy, int d0, int dyRs, float[] pl, int base, int[] koff, int r, int cols,
+    private static void dot4x3(float[] dy, int d0, int dyRs, float[] pl, int base, int[] koff, int r, int end, int cols,
                                float[] part, int pOff, int ldp) {
         int d1 = d0 + dyRs, d2 = d1 + dyRs, d3 = d2 + dyRs;
         int x0 = base + koff[r], x1 = base + koff[r + 1], x2 = base + koff[r + 2];
         FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
         a00 = a01 = a02 = a10 = a11 = a12 = a20 = a21 = a22 = a30 = a31 = a32 = FloatVector.zero(S);
-        int end = cols - cols % L;
         for (int q = 0; q < end; q += L) {
             FloatVector v0 = FloatVector.fromArray(S, pl, x0 + q), v1 = FloatVector.fromArray(S, pl, x1 + q),
                     v2 = FloatVector.fromArray(S, pl, x2 + q);
