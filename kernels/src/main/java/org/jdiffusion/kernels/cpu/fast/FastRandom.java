@@ -22,7 +22,7 @@ public final class FastRandom {
     private static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
     private static final int LL = LS.length();
     private static final long MASK = 0xFFFFFFFFL, M0 = 0xD2511F53L, M1 = 0xCD9E8D57L;
-    private static final int W0 = 0x9E3779B9, W1 = 0xBB67AE85;
+    private static final long W0 = 0x9E3779B9L, W1 = 0xBB67AE85L;
 
     public static void fill(Philox.Distribution dist, long seed, long offset, double a, double b, Tensor out) {
         int n = out.numel();
@@ -31,37 +31,60 @@ public final class FastRandom {
         int pieces = (int) Math.max(1, Math.min(4L * CpuParallel.threads(), n / 4096));
         int per = (n + pieces - 1) / pieces;
         CpuParallel.forRange(pieces, 1, (lo, hi) -> {
-            long[] w = new long[4 * LL];
+            long[] w = new long[4 * BLOCK];
             for (int piece = lo; piece < hi; piece++) {
                 int e0 = piece * per, e1 = Math.min(n, e0 + per);
-                for (int i = e0; i < e1; i += LL) {
-                    words(seed, offset + i, w);
-                    for (int l = 0; l < LL && i + l < e1; l++)
-                        store(dist, s, base + i + l, (int) w[l], (int) w[LL + l], (int) w[2 * LL + l], (int) w[3 * LL + l], a, b);
+                for (int i = e0; i < e1; i += BLOCK) {
+                    int len = Math.min(BLOCK, e1 - i);
+                    for (int l = 0; l < len; l += 2 * LL) words(seed, offset + i + l, w, l);
+                    if (s instanceof HostStorage.F32 f && dist == Philox.Distribution.BERNOULLI) bernoulli(w, len, a, f.data(), base + i);
+                    else if (s instanceof HostStorage.F32 f && dist == Philox.Distribution.UNIFORM) uniform(w, len, a, b, f.data(), base + i);
+                    else for (int l = 0; l < len; l++)
+                        store(dist, s, base + i + l, (int) w[l], (int) w[BLOCK + l], (int) w[2 * BLOCK + l], (int) w[3 * BLOCK + l], a, b);
                 }
             }
         });
     }
 
-    /** w[k·LL + l] ← word k of the Philox block of counter first + l, for the LL lanes l. */
-    static void words(long seed, long first, long[] w) {
-        LongVector n = LongVector.broadcast(LS, first).add(LongVector.zero(LS).addIndex(1));
-        LongVector c0 = n.and(MASK), c1 = n.lanewise(VectorOperators.LSHR, 32), c2 = LongVector.zero(LS), c3 = c2;
-        int k0 = (int) seed, k1 = (int) (seed >>> 32);
+    /** Elements per block of words: the words of a block are produced first, then mapped. */
+    private static final int BLOCK = 256;
+
+    /**
+     * w[k·BLOCK + at + l] ← word k of the Philox block of counter first + l, for 2·LL lanes l: two
+     * independent vectors interleaved, since one round is a chain of dependent multiply, shift and xors.
+     */
+    static void words(long seed, long first, long[] w, int at) {
+        LongVector iota = LongVector.zero(LS).addIndex(1);
+        LongVector na = LongVector.broadcast(LS, first + 0 * LL).add(iota);
+        LongVector nb = LongVector.broadcast(LS, first + 1 * LL).add(iota);
+        LongVector c0a = na.and(MASK), c1a = na.lanewise(VectorOperators.LSHR, 32), c2a = LongVector.zero(LS), c3a = c2a;
+        LongVector c0b = nb.and(MASK), c1b = nb.lanewise(VectorOperators.LSHR, 32), c2b = LongVector.zero(LS), c3b = c2b;
+        long k0 = seed & MASK, k1 = seed >>> 32;
         for (int r = 0; r < 10; r++) {
-            if (r > 0) { k0 += W0; k1 += W1; }
-            LongVector p0 = c0.mul(M0), p1 = c2.mul(M1);
-            LongVector n0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c1).lanewise(VectorOperators.XOR, k0 & MASK);
-            LongVector n2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c3).lanewise(VectorOperators.XOR, k1 & MASK);
-            c1 = p1.and(MASK);
-            c3 = p0.and(MASK);
-            c0 = n0;
-            c2 = n2;
+            if (r > 0) { k0 = (k0 + W0) & MASK; k1 = (k1 + W1) & MASK; }
+            LongVector p0a = c0a.mul(M0), p1a = c2a.mul(M1);
+            LongVector p0b = c0b.mul(M0), p1b = c2b.mul(M1);
+            LongVector n0a = p1a.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c1a).lanewise(VectorOperators.XOR, k0);
+            LongVector n2a = p0a.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c3a).lanewise(VectorOperators.XOR, k1);
+            LongVector n0b = p1b.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c1b).lanewise(VectorOperators.XOR, k0);
+            LongVector n2b = p0b.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c3b).lanewise(VectorOperators.XOR, k1);
+            c1a = p1a.and(MASK); c3a = p0a.and(MASK); c0a = n0a; c2a = n2a;
+            c1b = p1b.and(MASK); c3b = p0b.and(MASK); c0b = n0b; c2b = n2b;
         }
-        c0.intoArray(w, 0);
-        c1.intoArray(w, LL);
-        c2.intoArray(w, 2 * LL);
-        c3.intoArray(w, 3 * LL);
+        c0a.intoArray(w, at + 0 * LL); c1a.intoArray(w, BLOCK + at + 0 * LL);
+        c2a.intoArray(w, 2 * BLOCK + at + 0 * LL); c3a.intoArray(w, 3 * BLOCK + at + 0 * LL);
+        c0b.intoArray(w, at + 1 * LL); c1b.intoArray(w, BLOCK + at + 1 * LL);
+        c2b.intoArray(w, 2 * BLOCK + at + 1 * LL); c3b.intoArray(w, 3 * BLOCK + at + 1 * LL);
+    }
+
+    /** Bernoulli(p) into float32: u53(x0, x1) < p. */
+    private static void bernoulli(long[] w, int len, double p, float[] out, int at) {
+        for (int l = 0; l < len; l++) out[at + l] = u53((int) w[l], (int) w[BLOCK + l]) < p ? 1f : 0f;
+    }
+
+    /** Uniform(a, b) into float32: a + (b − a)·u24(x0). */
+    private static void uniform(long[] w, int len, double a, double b, float[] out, int at) {
+        for (int l = 0; l < len; l++) out[at + l] = (float) (a + (b - a) * u24((int) w[l]));
     }
 
     private static double u24(int x) { return Math.min(((x >>> 8) + 0.5) * 0x1.0p-24, 1 - 0x1.0p-24); }
