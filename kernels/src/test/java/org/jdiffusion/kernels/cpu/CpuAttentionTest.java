@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 class CpuAttentionTest {
     private static final DType F64 = DType.FLOAT64, F32 = DType.FLOAT32;
-    private static final CpuBackend CPU = CpuBackend.INSTANCE;
+    private static final CpuReferenceBackend CPU = CpuReferenceBackend.INSTANCE;
     private static final double NEG_INF = Double.NEGATIVE_INFINITY;
 
     /**

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** CpuConv (forward, dX, dW) against direct float64 definitions, the adjoint identity, and the frontend's checks. */
 class CpuConvTest {
-    private static final CpuBackend CPU = CpuBackend.INSTANCE;
+    private static final CpuReferenceBackend CPU = CpuReferenceBackend.INSTANCE;
 
     /** One convolution geometry: x [n, c, h, w], weight [o, c/groups, kh, kw]. */
     record Case(String name, int n, int c, int h, int w, int o, int kh, int kw, Conv2dParams p) {

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** gather / scatterAdd / indexSelect / indexAdd against loops over their definitions. */
 class CpuIndexTest {
     private static final DType F64 = DType.FLOAT64, F32 = DType.FLOAT32, I64 = DType.INT64;
-    private static final CpuBackend CPU = CpuBackend.INSTANCE;
+    private static final CpuReferenceBackend CPU = CpuReferenceBackend.INSTANCE;
 
     // ---- the definitions, as loops over row-major positions --------------------------------------
 

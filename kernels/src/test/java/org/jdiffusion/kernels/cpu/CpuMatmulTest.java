@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** CpuMatmul and the Linalg frontends against a float64 triple loop. */
 class CpuMatmulTest {
-    private static final CpuBackend CPU = CpuBackend.INSTANCE;
+    private static final CpuReferenceBackend CPU = CpuReferenceBackend.INSTANCE;
 
     /** Σ_k a[b, i, k] · bm[b, k, j] in float64, from the logical (row-major) values of [B, M, K] and [B, K, N]. */
     static double[] reference(Tensor a, Tensor b) {

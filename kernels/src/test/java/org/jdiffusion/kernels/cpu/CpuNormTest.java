@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CpuNormTest {
     private static final DType F64 = DType.FLOAT64, F32 = DType.FLOAT32;
     private static final double EPS = 1e-5;
-    private static final CpuBackend CPU = CpuBackend.INSTANCE;
+    private static final CpuReferenceBackend CPU = CpuReferenceBackend.INSTANCE;
     /** Finite differences of the float64 composite: truncation and round-off near 1e-9. */
     private static final double FD_ATOL = 1e-6, FD_RTOL = 1e-5;
 

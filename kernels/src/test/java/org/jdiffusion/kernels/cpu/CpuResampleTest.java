@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Nearest upsampling and average pooling with their gradients against direct float64 definitions. */
 class CpuResampleTest {
-    private static final CpuBackend CPU = CpuBackend.INSTANCE;
+    private static final CpuReferenceBackend CPU = CpuReferenceBackend.INSTANCE;
 
     static double[] refUpsample(double[] x, int n, int c, int h, int w, int sh, int sw) {
         int ho = h * sh, wo = w * sw;

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Softmax and log-softmax against exp(x − max)/sum; backward against finite differences. */
 class CpuSoftmaxTest {
     private static final DType F64 = DType.FLOAT64, F32 = DType.FLOAT32;
-    private static final CpuBackend CPU = CpuBackend.INSTANCE;
+    private static final CpuReferenceBackend CPU = CpuReferenceBackend.INSTANCE;
 
     /** The composite: exp(x − max)/Σ exp(x − max), or x − max − log Σ exp(x − max), in float64. */
     static Tensor softmaxRef(Tensor x, int dim, boolean log) {

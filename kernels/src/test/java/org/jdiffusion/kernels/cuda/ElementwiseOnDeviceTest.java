@@ -1,6 +1,6 @@
 package org.jdiffusion.kernels.cuda;
 
-import org.jdiffusion.kernels.cpu.CpuBackend;
+import org.jdiffusion.kernels.cpu.CpuReferenceBackend;
 import org.jdiffusion.tensor.Backend;
 import org.jdiffusion.tensor.BinaryOp;
 import org.jdiffusion.tensor.DType;
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** fill, copy/cast, unary, binary, where on each device against the CPU reference. */
 class ElementwiseOnDeviceTest {
-    static final CpuBackend CPU = CpuBackend.INSTANCE;
+    static final CpuReferenceBackend CPU = CpuReferenceBackend.INSTANCE;
     static final DType[] ALL = {DType.FLOAT32, DType.FLOAT64, DType.INT64};
 
     static Stream<Device> devices() { return OpSuite.devices(); }

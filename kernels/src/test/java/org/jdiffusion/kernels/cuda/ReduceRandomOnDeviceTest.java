@@ -1,6 +1,6 @@
 package org.jdiffusion.kernels.cuda;
 
-import org.jdiffusion.kernels.cpu.CpuBackend;
+import org.jdiffusion.kernels.cpu.CpuReferenceBackend;
 import org.jdiffusion.tensor.Backend;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
@@ -22,7 +22,7 @@ import static org.jdiffusion.kernels.cuda.OpSuite.stridedOn;
 
 /** Reductions (every op, dim set and launch shape) and Philox random fills on each device against the CPU reference. */
 class ReduceRandomOnDeviceTest {
-    static final CpuBackend CPU = CpuBackend.INSTANCE;
+    static final CpuReferenceBackend CPU = CpuReferenceBackend.INSTANCE;
     static final DType[] ALL = {DType.FLOAT32, DType.FLOAT64, DType.INT64};
 
     static Stream<Device> devices() { return OpSuite.devices(); }

@@ -1,0 +1,83 @@
+package org.jdiffusion.kernels.cpu.fast;
+
+import org.jdiffusion.tensor.Conv2dParams;
+import org.jdiffusion.tensor.DType;
+import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+
+import static org.jdiffusion.kernels.TestTensors.randn;
+import static org.jdiffusion.kernels.TestTensors.strided;
+import static org.jdiffusion.kernels.cpu.fast.FastCheck.FAST;
+import static org.jdiffusion.kernels.cpu.fast.FastCheck.REF;
+import static org.jdiffusion.kernels.cpu.fast.FastCheck.close;
+import static org.jdiffusion.kernels.cpu.fast.FastCheck.f64;
+import static org.jdiffusion.kernels.cpu.fast.FastCheck.nan32;
+import static org.jdiffusion.kernels.cpu.fast.FastCheck.nan64;
+
+/**
+ * The fast conv2d forward, dX and dW against the float64 reference on random inputs: the fast paths
+ * (3×3 stride 1 and 2, 1×1), padding, dilation, groups, odd sizes, blocks past the GEMM's cache
+ * blocks, non-contiguous inputs and outputs.
+ */
+class FastConvTest {
+
+    record Case(String name, int n, int c, int h, int w, int o, int kh, int kw, Conv2dParams p, boolean strided, boolean bias) {
+        @Override public String toString() { return name; }
+    }
+
+    static List<Case> cases() {
+        return List.of(
+                new Case("3x3 s1 p1", 3, 5, 9, 11, 7, 3, 3, Conv2dParams.of(1, 1), false, true),
+                new Case("3x3 s1 p1 strided", 2, 8, 7, 6, 13, 3, 3, Conv2dParams.of(1, 1), true, true),
+                new Case("3x3 s2 p1", 2, 6, 9, 8, 5, 3, 3, Conv2dParams.of(2, 1), false, true),
+                new Case("3x3 s2 p1 even strided", 3, 4, 8, 8, 6, 3, 3, Conv2dParams.of(2, 1), true, false),
+                new Case("1x1", 2, 7, 5, 6, 9, 1, 1, Conv2dParams.of(1, 0), false, true),
+                new Case("1x1 strided", 2, 7, 5, 6, 9, 1, 1, Conv2dParams.of(1, 0), true, false),
+                new Case("1x1 s2", 2, 3, 7, 6, 4, 1, 1, Conv2dParams.of(2, 0), false, true),
+                new Case("3x3 p0", 1, 3, 8, 7, 4, 3, 3, Conv2dParams.of(1, 0), false, true),
+                new Case("5x3 p2, stride (2, 1)", 2, 3, 9, 7, 4, 5, 3, new Conv2dParams(2, 1, 2, 1, 1, 1, 1), false, true),
+                new Case("dilation 2 p2", 2, 3, 9, 10, 5, 3, 3, Conv2dParams.of(1, 2, 2, 1), false, true),
+                new Case("dilation 2 s2 p1", 1, 2, 11, 9, 3, 3, 3, new Conv2dParams(2, 2, 1, 1, 2, 2, 1), true, true),
+                new Case("groups 2", 2, 4, 6, 7, 6, 3, 3, Conv2dParams.of(1, 1, 1, 2), false, true),
+                new Case("depthwise s2", 2, 5, 7, 7, 5, 3, 3, Conv2dParams.of(2, 1, 1, 5), true, true),
+                new Case("pad 2 > k-1 (dX by col2im)", 1, 2, 5, 5, 3, 2, 2, Conv2dParams.of(1, 2), false, true),
+                new Case("kernel = input", 2, 2, 3, 4, 3, 3, 4, Conv2dParams.of(1, 0), false, true),
+                new Case("R > KC, O > MC", 1, 40, 9, 9, 100, 3, 3, Conv2dParams.of(1, 1), false, true),
+                new Case("wide rows, one image", 1, 4, 5, 70, 6, 3, 3, Conv2dParams.of(1, 1), false, true),
+                new Case("O = 1", 3, 8, 7, 7, 1, 3, 3, Conv2dParams.of(1, 1), false, true));
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void forwardAndGradientsMatchReference(Case k) {
+        Generator g = new Generator(k.name().hashCode());
+        int cg = k.c() / k.p().groups(), ho = k.p().outH(k.h(), k.kh()), wo = k.p().outW(k.w(), k.kw());
+        Tensor x = randn(g, DType.FLOAT32, k.n(), k.c(), k.h(), k.w());
+        Tensor w = randn(g, DType.FLOAT32, k.o(), cg, k.kh(), k.kw());
+        Tensor bias = k.bias() ? randn(g, DType.FLOAT32, k.o()) : null;
+        Tensor dY = randn(g, DType.FLOAT32, k.n(), k.o(), ho, wo);
+        if (k.strided()) { x = strided(x); w = strided(w); dY = strided(dY); }
+        double terms = cg * k.kh() * k.kw(), atol = 3e-5 * Math.sqrt(terms), rtol = 1e-4;
+
+        Tensor y = k.strided() ? nan32(k.n(), k.o(), wo, ho).transpose(2, 3) : nan32(k.n(), k.o(), ho, wo);
+        FAST.conv2d(x, w, bias, k.p(), y);
+        Tensor y64 = nan64(k.n(), k.o(), ho, wo);
+        REF.conv2d(f64(x), f64(w), f64(bias), k.p(), y64);
+        close("conv2d " + k, y64, y, atol, rtol);
+
+        Tensor dX = nan32(k.n(), k.c(), k.h(), k.w()), dX64 = nan64(k.n(), k.c(), k.h(), k.w());
+        FAST.conv2dBackwardInput(dY, w, k.p(), dX);
+        REF.conv2dBackwardInput(f64(dY), f64(w), k.p(), dX64);
+        close("conv2d dX " + k, dX64, dX, 3e-5 * Math.sqrt(k.o() * k.kh() * k.kw()), rtol);
+
+        Tensor dW = k.strided() ? nan32(k.o(), cg, k.kw(), k.kh()).transpose(2, 3) : nan32(k.o(), cg, k.kh(), k.kw());
+        Tensor dW64 = nan64(k.o(), cg, k.kh(), k.kw());
+        FAST.conv2dBackwardWeight(dY, x, k.p(), dW);
+        REF.conv2dBackwardWeight(f64(dY), f64(x), k.p(), dW64);
+        close("conv2d dW " + k, dW64, dW, 3e-5 * Math.sqrt(k.n() * ho * wo), rtol);
+    }
+}
