@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * conv2d forward, input gradient, weight gradient and all three together, batch 64:
  * "3x3" 64→64 channels at 28×28 pad 1 (the issue's target), "3x3s2" 32→32 stride 2 (the U-Net's
- * downsampling), "1x1" 128→64 at 14×14 (a skip). FLOPs 2·N·O·C·kH·kW·Ho·Wo per pass.
+ * downsampling), "1x1" 128→64 at 14×14 (a skip), "3x3at14" and "3x3at7" 64→64 at the lower
+ * resolutions. FLOPs 2·N·O·C·kH·kW·Ho·Wo per pass.
  */
 @State(Scope.Thread)
 @BenchmarkMode({Mode.AverageTime, Mode.Throughput})
@@ -31,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
 public class ConvBench {
-    @Param({"3x3", "3x3s2", "1x1"})
+    @Param({"3x3", "3x3s2", "1x1", "3x3at14", "3x3at7"})
     public String shape;
 
     @Param({"fast", "reference"})
@@ -50,6 +51,8 @@ public class ConvBench {
         switch (shape) {
             case "3x3s2" -> { c = 32; o = 32; hw = 28; k = 3; s = 2; pad = 1; }
             case "1x1" -> { c = 128; o = 64; hw = 14; k = 1; s = 1; pad = 0; }
+            case "3x3at14" -> { c = 64; o = 64; hw = 14; k = 3; s = 1; pad = 1; }
+            case "3x3at7" -> { c = 64; o = 64; hw = 7; k = 3; s = 1; pad = 1; }
             default -> { c = 64; o = 64; hw = 28; k = 3; s = 1; pad = 1; }
         }
         p = Conv2dParams.of(s, pad);

@@ -93,7 +93,7 @@ public class LabBench {
     @Benchmark
     public float[] convWeightGradTile(Work.Flops f) {
         if (version.equals("lab")) ConvWeightGradV1.accumulate(dy, 0, LD, O, planes, 0, koff, COLS, part, 0, R);
-        else FastConvBackward.accumulate(dy, 0, LD, O, planes, 0, koff, COLS, true, part, 0, R);
+        else FastConvBackward.accumulate(dy, 0, LD, 0, O, planes, 0, 0, 1, koff, COLS, true, part, 0, R);
         f.mflop += 2.0 * O * R * COLS / 1e6;
         return part;
     }

@@ -82,9 +82,11 @@ public final class OpProfile {
             } finally {
                 if (recording && a != null && !m.getName().equals("device")) {
                     StringBuilder key = new StringBuilder(m.getName());
+                    int shapes = m.getName().startsWith("conv") ? 2 : 1;
                     for (Object o : a) {
-                        if (o instanceof Tensor tt) { key.append(' ').append(Shapes.str(tt.shape())); break; }
+                        if (o instanceof Tensor tt && shapes-- > 0) key.append(' ').append(Shapes.str(tt.shape()));
                         if (o instanceof Enum<?> en) key.append(' ').append(en.name());
+                        if (o instanceof org.jdiffusion.tensor.Conv2dParams cp && cp.strideH() > 1) key.append(" s").append(cp.strideH());
                     }
                     long[] acc = TIMES.computeIfAbsent(key.toString(), k -> new long[2]);
                     synchronized (acc) { acc[0] += System.nanoTime() - s; acc[1]++; }

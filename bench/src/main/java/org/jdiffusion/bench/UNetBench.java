@@ -28,14 +28,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * The reference U-Net ("mnist-small", 1,624,577 parameters) at batch 64: one forward pass in eval
  * mode without a graph, and one training step (forward, MSE loss, backward, AdamW). About 36 GFLOP
- * forward (0.56 GFLOP per image, nearly all of it convolution) and 3× that per step.
+ * forward (0.56 GFLOP per image, nearly all of it convolution) and 3× that per step. The fork gets
+ * a young generation that holds a step's activations and a pre-touched heap (see bench/README.md).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 4, time = 5)
 @Measurement(iterations = 5, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx8g"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms12g", "-Xmx12g", "-Xmn9g",
+        "-XX:+AlwaysPreTouch"})
 public class UNetBench {
     private UNet net;
     private Adam opt;

@@ -59,19 +59,37 @@ final class ConvPlanes {
                 }
     }
 
+    /**
+     * Tap offsets when the planes of {@code images} images are interleaved (phase plane k of image
+     * i at (k·images + i)·plane): the same taps, every plane stride scaled by {@code images}.
+     */
+    int[] interleavedOffsets(int images) {
+        int sh = p.strideH(), sw = p.strideW();
+        int[] r = new int[koff.length];
+        for (int c = 0, k = 0; c < cg; c++)
+            for (int i = 0; i < kh; i++)
+                for (int j = 0; j < kw; j++, k++) {
+                    int yi = i * p.dilH(), xj = j * p.dilW();
+                    r[k] = ((c * sh + yi % sh) * sw + xj % sw) * plane * images + (yi / sh) * wq + xj / sw;
+                }
+        return r;
+    }
+
     /** Floats of the planes buffer of one image and group (0 when direct). */
     int size() { return direct ? 0 : cg * chan; }
 
     /**
      * Writes the planes of the image and group whose channel 0 starts at xs[xBase] (strides sx) into
-     * buf; every element of the buffer's first {@link #size()} floats is written.
+     * buf from bufOff on, one phase plane every {@code planeStride} floats ({@link #plane} for this
+     * image alone, more when the planes of several images are interleaved); every element of the
+     * planes is written.
      */
-    void build(float[] xs, int xBase, int[] sx, float[] buf) {
+    void build(float[] xs, int xBase, int[] sx, float[] buf, int bufOff, int planeStride) {
         int sh = p.strideH(), sw = p.strideW(), ph = p.padH(), pw = p.padW();
         for (int c = 0; c < cg; c++)
             for (int a = 0; a < sh; a++)
                 for (int b = 0; b < sw; b++) {
-                    int dst = c * chan + (a * sw + b) * plane;
+                    int dst = bufOff + ((c * sh + a) * sw + b) * planeStride;
                     for (int y2 = 0; y2 < hq; y2++, dst += wq) {
                         int y = y2 * sh + a - ph;
                         if (y < 0 || y >= h) { java.util.Arrays.fill(buf, dst, dst + wq, 0f); continue; }

@@ -63,7 +63,7 @@ public final class FastConv {
                 int xBase = xOff + img * sx[0] + grp * cg * sx[1];
                 int base = pl.direct ? xBase : 0;
                 if (!pl.direct && built != ng) {
-                    pl.build(xs, xBase, sx, planes);
+                    pl.build(xs, xBase, sx, planes, 0, pl.plane);
                     built = ng;
                 }
                 int nc = Math.min(sliceCols, cols - j0);

@@ -19,7 +19,9 @@ import static org.jdiffusion.kernels.cpu.fast.GemmKernel.S;
  *                        with w'[c, o, i, j] = w[o, c, kH−1−i, kW−1−j];
  *                        otherwise per image dcol = wᵀ·dY_n by GEMM, then col2im (a scatter-add)
  *   dW[o, r] = Σ_n Σ_q' dYq_n[o, q'] · col_n[r, q']     with dYq_n dY_n in the planes' column layout
- *                        (0 in the dropped columns), as dot products along q' in 4×3 register tiles
+ *                        (0 in the dropped columns), as dot products along q' in 4×3 register tiles,
+ *                        each tile summed over a group of images (as many as fit in ≈ 512 KiB)
+ *                        before its lanes are reduced
  * </pre>
  * FLOPs 2·N·O·R·Ho·Wo each. dW: images split into one contiguous chunk per thread, each summing into
  * its own partial [O, R], the partials then added in chunk order (deterministic for a thread count).
@@ -86,6 +88,9 @@ public final class FastConvBackward {
 
     // ---- dW ---------------------------------------------------------------------------------------
 
+    /** Floats of planes and dY gathered per group of images in the weight gradient (≈ 512 KiB, in L2). */
+    private static final int GROUP_FLOATS = 1 << 17;
+
     public static void backwardWeight(Tensor dY, Tensor x, Conv2dParams p, Tensor dW) {
         int n = x.size(0), o = dW.size(0), cg = dW.size(1), kh = dW.size(2), kw = dW.size(3);
         int g = p.groups(), og = o / g, rr = cg * kh * kw, ho = dY.size(2), wo = dY.size(3);
@@ -100,23 +105,45 @@ public final class FastConvBackward {
         int chunks = Math.max(1, Math.min(n, CpuParallel.threads())), part = o * rr;
         float[] partial = Scratch.get(Scratch.Slot.CONV_DW, chunks * part);
         java.util.Arrays.fill(partial, 0, chunks * part, 0f);
+        // small planes: several images per pass, so a tile's dot products run over all of them before
+        // their lanes are summed; tiny ones (fewer than 8 vectors a row) interleaved image by image in
+        // every plane, so each dot product is one unbroken run (at 7×7 a single image gives 4 steps)
+        int perImage = pl.size() + og * colsPad, group = padded ? Math.max(1, Math.min(n, GROUP_FLOATS / perImage)) : 1;
+        boolean interleave = padded && group > 1 && colsPad < 8 * L;
+        int guard = interleave ? pl.plane + L : L;
         CpuParallel.forRange(chunks * g, 1, (lo, hi) -> {
-            float[] planes = pl.direct ? xs : Scratch.get(Scratch.Slot.CONV_PLANES, pl.size() + L);
-            float[] dyq = dyDirect ? dys : Scratch.get(Scratch.Slot.CONV_DY, og * colsPad);
-            if (!pl.direct) java.util.Arrays.fill(planes, pl.size(), pl.size() + L, 0f);
+            float[] planes = pl.direct ? xs : Scratch.get(Scratch.Slot.CONV_PLANES, group * pl.size() + guard);
+            float[] dyq = dyDirect ? dys : Scratch.get(Scratch.Slot.CONV_DY, og * (group * Math.max(colsPad, pl.plane) + L));
             for (int t = lo; t < hi; t++) {
-                int chunk = t / g, grp = t % g;
-                for (int img = chunk * n / chunks; img < (chunk + 1) * n / chunks; img++) {
+                int chunk = t / g, grp = t % g, last = (chunk + 1) * n / chunks;
+                for (int img = chunk * n / chunks; img < last; img += group) {
+                    int nb = Math.min(group, last - img);
                     int xBase = x.offset() + img * sx[0] + grp * cg * sx[1];
-                    if (!pl.direct) pl.build(xs, xBase, sx, planes);
-                    int dyBase = dY.offset() + img * sdy[0] + grp * og * sdy[1], dyRs = sdy[1];
+                    int dyBase = dY.offset() + img * sdy[0] + grp * og * sdy[1], pOff = chunk * part + grp * og * rr;
+                    if (interleave) {
+                        // planes [c, phase][image][plane], dY rows [o][image][plane] (0 past each image's cols)
+                        int run = nb * pl.plane, ld = GemmKernel.roundUp(run, L);
+                        for (int i = 0; i < nb; i++) pl.build(xs, xBase + i * sx[0], sx, planes, i * pl.plane, run);
+                        java.util.Arrays.fill(planes, nb * pl.size(), nb * pl.size() + guard, 0f);
+                        for (int i = 0; i < nb; i++)
+                            gatherDy(dys, dyBase + i * sdy[0], sdy, og, ho, wo, pl.wq, pl.cols, ld, dyq, i * pl.plane, pl.plane);
+                        for (int oi = 0; oi < og; oi++) java.util.Arrays.fill(dyq, oi * ld + run, (oi + 1) * ld, 0f);
+                        accumulate(dyq, 0, ld, 0, og, planes, 0, 0, 1, pl.interleavedOffsets(nb), run, true, partial, pOff, rr);
+                        continue;
+                    }
+                    int dyRs = sdy[1];
+                    if (!pl.direct) {
+                        for (int i = 0; i < nb; i++) pl.build(xs, xBase + i * sx[0], sx, planes, i * pl.size(), pl.plane);
+                        java.util.Arrays.fill(planes, nb * pl.size(), nb * pl.size() + L, 0f);
+                    }
                     if (!dyDirect) {
-                        gatherDy(dys, dyBase, sdy, og, ho, wo, pl.wq, pl.cols, colsPad, dyq);
+                        for (int i = 0; i < nb; i++)
+                            gatherDy(dys, dyBase + i * sdy[0], sdy, og, ho, wo, pl.wq, pl.cols, colsPad, dyq, i * og * colsPad, colsPad);
                         dyBase = 0;
                         dyRs = colsPad;
                     }
-                    accumulate(dyq, dyBase, dyRs, og, planes, pl.direct ? xBase : 0, pl.koff, pl.cols, padded,
-                            partial, chunk * part + grp * og * rr, rr);
+                    accumulate(dyq, dyBase, dyRs, og * colsPad, og, planes, pl.direct ? xBase : 0, pl.size(), nb, pl.koff, pl.cols, padded,
+                            partial, pOff, rr);
                 }
             }
         });
@@ -133,37 +160,40 @@ public final class FastConvBackward {
     }
 
     /**
-     * dyq[o, q'] = dY[o, oh, ow] at q' = oh·Wq + ow in rows of ld, 0 in the dropped columns ow ≥ Wo
-     * and in the padding [cols, ld).
+     * dyq[dOff + o·ld + q'] = dY[o, oh, ow] at q' = oh·Wq + ow, 0 in the dropped columns ow ≥ Wo and
+     * in [cols, width).
      */
-    private static void gatherDy(float[] dys, int base, int[] sdy, int og, int ho, int wo, int wq, int cols, int ld, float[] dyq) {
+    private static void gatherDy(float[] dys, int base, int[] sdy, int og, int ho, int wo, int wq, int cols, int ld,
+                                 float[] dyq, int dOff, int width) {
         for (int o = 0; o < og; o++) {
             for (int oh = 0; oh < ho; oh++) {
-                int d = o * ld + oh * wq, s = base + o * sdy[1] + oh * sdy[2];
+                int d = dOff + o * ld + oh * wq, s = base + o * sdy[1] + oh * sdy[2];
                 if (sdy[3] == 1) System.arraycopy(dys, s, dyq, d, wo);
                 else for (int ow = 0; ow < wo; ow++) dyq[d + ow] = dys[s + ow * sdy[3]];
                 for (int ow = wo; ow < wq && oh * wq + ow < cols; ow++) dyq[d + ow] = 0f;
             }
-            java.util.Arrays.fill(dyq, o * ld + cols, (o + 1) * ld, 0f);
+            java.util.Arrays.fill(dyq, dOff + o * ld + cols, dOff + o * ld + width, 0f);
         }
     }
 
     /**
-     * part[o·ldp + r] += Σ_{q'<cols} dy[dyBase + o·dyRs + q'] · planes[base + koff[r] + q'] for o < og,
-     * r < koff.length: 4×3 tiles of dot products, single rows and taps for the remainders. When
-     * {@code padded}, dy's rows hold zeros and the planes finite values up to the next multiple of L
-     * past cols, so the tiles run whole vectors only; otherwise their last cols mod L columns are scalar.
+     * part[o·ldp + r] += Σ_img Σ_{q'<cols} dy[dyBase + img·dyImg + o·dyRs + q'] · planes[base + img·plImg + koff[r] + q']
+     * for o < og, r < koff.length, over nImg images: 4×3 tiles of dot products, single rows and taps
+     * for the remainders. When {@code padded}, dy's rows hold zeros and the planes finite values up
+     * to the next multiple of L past cols, so the tiles run whole vectors only; otherwise their last
+     * cols mod L columns are scalar.
      */
-    public static void accumulate(float[] dy, int dyBase, int dyRs, int og, float[] planes, int base, int[] koff, int cols,
-                                  boolean padded, float[] part, int pOff, int ldp) {
+    public static void accumulate(float[] dy, int dyBase, int dyRs, int dyImg, int og, float[] planes, int base, int plImg, int nImg,
+                                  int[] koff, int cols, boolean padded, float[] part, int pOff, int ldp) {
         int rr = koff.length, o4 = og - og % 4, r3 = rr - rr % 3;
         int vecEnd = padded ? GemmKernel.roundUp(cols, L) : cols - cols % L;
         for (int o = 0; o < o4; o += 4)
             for (int r = 0; r < r3; r += 3)
-                dot4x3(dy, dyBase + o * dyRs, dyRs, planes, base, koff, r, vecEnd, cols, part, pOff + o * ldp + r, ldp);
+                dot4x3(dy, dyBase + o * dyRs, dyRs, dyImg, planes, base, plImg, nImg, koff, r, vecEnd, cols, part, pOff + o * ldp + r, ldp);
         for (int o = 0; o < og; o++)
             for (int r = (o < o4 ? r3 : 0); r < rr; r++)
-                part[pOff + o * ldp + r] += dot(dy, dyBase + o * dyRs, planes, base + koff[r], cols);
+                for (int img = 0; img < nImg; img++)
+                    part[pOff + o * ldp + r] += dot(dy, dyBase + img * dyImg + o * dyRs, planes, base + img * plImg + koff[r], cols);
     }
 
     /**
@@ -171,23 +201,26 @@ public final class FastConvBackward {
      * loop: C1 runs out of registers on a method with a second (masked) copy of it, and a method C1
      * cannot compile may never reach C2, where the vectors stop being objects.
      */
-    private static void dot4x3(float[] dy, int d0, int dyRs, float[] pl, int base, int[] koff, int r, int end, int cols,
-                               float[] part, int pOff, int ldp) {
-        int d1 = d0 + dyRs, d2 = d1 + dyRs, d3 = d2 + dyRs;
-        int x0 = base + koff[r], x1 = base + koff[r + 1], x2 = base + koff[r + 2];
+    private static void dot4x3(float[] dy, int dyBase, int dyRs, int dyImg, float[] pl, int base, int plImg, int nImg, int[] koff,
+                               int r, int end, int cols, float[] part, int pOff, int ldp) {
         FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
         a00 = a01 = a02 = a10 = a11 = a12 = a20 = a21 = a22 = a30 = a31 = a32 = FloatVector.zero(S);
-        for (int q = 0; q < end; q += L) {
-            FloatVector v0 = FloatVector.fromArray(S, pl, x0 + q), v1 = FloatVector.fromArray(S, pl, x1 + q),
-                    v2 = FloatVector.fromArray(S, pl, x2 + q);
-            FloatVector y = FloatVector.fromArray(S, dy, d0 + q);
-            a00 = y.fma(v0, a00); a01 = y.fma(v1, a01); a02 = y.fma(v2, a02);
-            y = FloatVector.fromArray(S, dy, d1 + q);
-            a10 = y.fma(v0, a10); a11 = y.fma(v1, a11); a12 = y.fma(v2, a12);
-            y = FloatVector.fromArray(S, dy, d2 + q);
-            a20 = y.fma(v0, a20); a21 = y.fma(v1, a21); a22 = y.fma(v2, a22);
-            y = FloatVector.fromArray(S, dy, d3 + q);
-            a30 = y.fma(v0, a30); a31 = y.fma(v1, a31); a32 = y.fma(v2, a32);
+        for (int img = 0; img < nImg; img++) {
+            int d0 = dyBase + img * dyImg, d1 = d0 + dyRs, d2 = d1 + dyRs, d3 = d2 + dyRs, pb = base + img * plImg;
+            int x0 = pb + koff[r], x1 = pb + koff[r + 1], x2 = pb + koff[r + 2];
+            for (int q = 0; q < end; q += L) {
+                FloatVector v0 = FloatVector.fromArray(S, pl, x0 + q), v1 = FloatVector.fromArray(S, pl, x1 + q),
+                        v2 = FloatVector.fromArray(S, pl, x2 + q);
+                FloatVector y = FloatVector.fromArray(S, dy, d0 + q);
+                a00 = y.fma(v0, a00); a01 = y.fma(v1, a01); a02 = y.fma(v2, a02);
+                y = FloatVector.fromArray(S, dy, d1 + q);
+                a10 = y.fma(v0, a10); a11 = y.fma(v1, a11); a12 = y.fma(v2, a12);
+                y = FloatVector.fromArray(S, dy, d2 + q);
+                a20 = y.fma(v0, a20); a21 = y.fma(v1, a21); a22 = y.fma(v2, a22);
+                y = FloatVector.fromArray(S, dy, d3 + q);
+                a30 = y.fma(v0, a30); a31 = y.fma(v1, a31); a32 = y.fma(v2, a32);
+            }
+            if (end < cols) tail4x3(dy, d0, dyRs, pl, x0, x1, x2, end, cols, part, pOff, ldp);
         }
         part[pOff] += a00.reduceLanes(VectorOperators.ADD);
         part[pOff + 1] += a01.reduceLanes(VectorOperators.ADD);
@@ -201,7 +234,6 @@ public final class FastConvBackward {
         part[pOff + 3 * ldp] += a30.reduceLanes(VectorOperators.ADD);
         part[pOff + 3 * ldp + 1] += a31.reduceLanes(VectorOperators.ADD);
         part[pOff + 3 * ldp + 2] += a32.reduceLanes(VectorOperators.ADD);
-        if (end < cols) tail4x3(dy, d0, dyRs, pl, x0, x1, x2, end, cols, part, pOff, ldp);
     }
 
     /** The columns [from, cols) of a 4×3 tile, in scalars. */
