@@ -119,10 +119,11 @@ public final class FastSoftmax {
             sum += e;
         }
         if (log) {
-            float shift = (float) (m + Math.log(sum));
-            FloatVector sv = FloatVector.broadcast(S, shift);
-            for (i = 0; i <= n - L; i += L) FloatVector.fromArray(S, xs, xb + i).sub(sv).intoArray(os, ob + i);
-            for (; i < n; i++) os[ob + i] = xs[xb + i] - shift;
+            // (x − m) − log Σ: x − m is exact near the max, so no cancellation against a rounded m + log Σ
+            float lse = (float) Math.log(sum);
+            FloatVector sv = FloatVector.broadcast(S, lse);
+            for (i = 0; i <= n - L; i += L) FloatVector.fromArray(S, xs, xb + i).sub(mv).sub(sv).intoArray(os, ob + i);
+            for (; i < n; i++) os[ob + i] = (xs[xb + i] - m) - lse;
         } else {
             scale(os, ob, n, (float) (1 / sum));
         }
@@ -181,10 +182,10 @@ public final class FastSoftmax {
                 s[j] += e;
             }
         }
-        for (int j = 0; j < inner; j++) s[j] = log ? (float) (m[j] + Math.log(s[j])) : 1f / s[j];
+        for (int j = 0; j < inner; j++) s[j] = log ? (float) Math.log(s[j]) : 1f / s[j];
         for (int i = 0; i < len; i++) {
             int p = xb + i * inner, q = ob + i * inner;
-            for (int j = 0; j < inner; j++) os[q + j] = log ? xs[p + j] - s[j] : os[q + j] * s[j];
+            for (int j = 0; j < inner; j++) os[q + j] = log ? (xs[p + j] - m[j]) - s[j] : os[q + j] * s[j];
         }
     }
 }
