@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 4, time = 5)
 @Measurement(iterations = 5, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xms12g", "-Xmx12g", "-Xmn9g",
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Djdiffusion.cpu=fast", "-XX:+UseParallelGC", "-Xms12g", "-Xmx12g", "-Xmn9g",
         "-XX:+AlwaysPreTouch"})
 public class UNetBench {
     private UNet net;
