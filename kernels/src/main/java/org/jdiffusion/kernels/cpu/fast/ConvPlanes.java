@@ -100,10 +100,12 @@ final class ConvPlanes {
                             System.arraycopy(xs, src, buf, dst + pw, w);
                             java.util.Arrays.fill(buf, dst + pw + w, dst + wq, 0f);
                         } else {
-                            for (int x2 = 0; x2 < wq; x2++) {
-                                int xx = x2 * sw + b - pw;
-                                buf[dst + x2] = xx >= 0 && xx < w ? xs[src + xx * sx[3]] : 0f;
-                            }
+                            // x2 in [lo, hi) reads column x2·sw + b − pw of the row, the rest is padding
+                            int lo = Math.min(wq, Math.max(0, Math.floorDiv(pw - b + sw - 1, sw)));
+                            int hi = Math.max(lo, Math.min(wq, Math.floorDiv(w - 1 + pw - b, sw) + 1));
+                            java.util.Arrays.fill(buf, dst, dst + lo, 0f);
+                            for (int x2 = lo, p2 = src + (lo * sw + b - pw) * sx[3], st = sw * sx[3]; x2 < hi; x2++, p2 += st) buf[dst + x2] = xs[p2];
+                            java.util.Arrays.fill(buf, dst + hi, dst + wq, 0f);
                         }
                     }
                 }
