@@ -36,9 +36,10 @@ final class ConvPlanes {
     /** Whether x itself serves as the planes (its rows contiguous, no padding, stride 1). */
     final boolean direct;
 
-    ConvPlanes(int cg, int h, int w, int kh, int kw, int ho, int wo, Conv2dParams p, int[] sx) {
+    /** The planes of x (strides sx); {@code mayReadInPlace}: whether x itself may serve as the planes. */
+    ConvPlanes(int cg, int h, int w, int kh, int kw, int ho, int wo, Conv2dParams p, int[] sx, boolean mayReadInPlace) {
         this.cg = cg; this.h = h; this.w = w; this.kh = kh; this.kw = kw; this.ho = ho; this.wo = wo; this.p = p;
-        this.direct = p.padH() == 0 && p.padW() == 0 && p.strideH() == 1 && p.strideW() == 1
+        this.direct = mayReadInPlace && p.padH() == 0 && p.padW() == 0 && p.strideH() == 1 && p.strideW() == 1
                 && sx[3] == 1 && (sx[2] == w || h == 1);
         int sh = p.strideH(), sw = p.strideW();
         if (direct) {
