@@ -10,7 +10,7 @@
                                     whose last column is the speed ratio ours/PyTorch (> 1: ours faster)
 
 Cases, names and shapes mirror org.jdiffusion.bench.Compare exactly; timing is the same: warm up for
-at least WARMUP seconds (3 calls), then time calls for at least MEASURE seconds (5 calls), median.
+at least WARMUP seconds (5 calls), then time calls for at least MEASURE seconds (5 calls), median.
 """
 import argparse
 import math
@@ -185,7 +185,7 @@ def run(args):
             sys.exit(f"unknown case '{name}'; known: {', '.join(all_cases)}")
         shape, work, unit, fn = all_cases[name]()
         t0, i = time.perf_counter(), 0
-        while i < 3 or time.perf_counter() - t0 < WARMUP:
+        while i < 5 or time.perf_counter() - t0 < WARMUP:
             fn()
             i += 1
         times, start = [], time.perf_counter()

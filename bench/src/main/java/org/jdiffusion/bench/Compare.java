@@ -28,7 +28,7 @@ import java.util.Map;
  * included, as PyTorch's side includes its own) and prints one tab-separated line per case:
  * {@code name, shape, median ms, work per call, unit (GFLOP or GB), MB allocated per call}.
  * {@code bench/compare_torch.py} runs the same cases, names and shapes in PyTorch.
- * Timing: warm up for at least 2 s (3 calls), then time calls for at least 3 s (5 calls), report the median.
+ * Timing: warm up for at least 2 s (5 calls), then time calls for at least 3 s (5 calls), report the median.
  * Usage: {@code Compare [case ...]} (all cases when none are named); threads from {@code -Djdiffusion.threads}.
  */
 public final class Compare {
@@ -197,7 +197,7 @@ public final class Compare {
             if (sup == null) throw new IllegalArgumentException("unknown case '" + name + "'; known: " + all.keySet());
             Case c = sup.get();
             long t0 = System.nanoTime(), warm = (long) (WARMUP_S * 1e9), measure = (long) (MEASURE_S * 1e9);
-            for (int i = 0; i < 3 || System.nanoTime() - t0 < warm; i++) c.call().run();
+            for (int i = 0; i < 5 || System.nanoTime() - t0 < warm; i++) c.call().run();
             List<Long> times = new ArrayList<>();
             long allocBefore = allocated(mx), start = System.nanoTime();
             while (times.size() < 5 || System.nanoTime() - start < measure) {

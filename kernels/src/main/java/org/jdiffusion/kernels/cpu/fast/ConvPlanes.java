@@ -36,9 +36,10 @@ final class ConvPlanes {
     /** Whether x itself serves as the planes (its rows contiguous, no padding, stride 1). */
     final boolean direct;
 
-    ConvPlanes(int cg, int h, int w, int kh, int kw, int ho, int wo, Conv2dParams p, int[] sx) {
+    /** The planes of x (strides sx); {@code mayReadInPlace}: whether x itself may serve as the planes. */
+    ConvPlanes(int cg, int h, int w, int kh, int kw, int ho, int wo, Conv2dParams p, int[] sx, boolean mayReadInPlace) {
         this.cg = cg; this.h = h; this.w = w; this.kh = kh; this.kw = kw; this.ho = ho; this.wo = wo; this.p = p;
-        this.direct = p.padH() == 0 && p.padW() == 0 && p.strideH() == 1 && p.strideW() == 1
+        this.direct = mayReadInPlace && p.padH() == 0 && p.padW() == 0 && p.strideH() == 1 && p.strideW() == 1
                 && sx[3] == 1 && (sx[2] == w || h == 1);
         int sh = p.strideH(), sw = p.strideW();
         if (direct) {
@@ -100,10 +101,12 @@ final class ConvPlanes {
                             System.arraycopy(xs, src, buf, dst + pw, w);
                             java.util.Arrays.fill(buf, dst + pw + w, dst + wq, 0f);
                         } else {
-                            for (int x2 = 0; x2 < wq; x2++) {
-                                int xx = x2 * sw + b - pw;
-                                buf[dst + x2] = xx >= 0 && xx < w ? xs[src + xx * sx[3]] : 0f;
-                            }
+                            // x2 in [lo, hi) reads column x2·sw + b − pw of the row, the rest is padding
+                            int lo = Math.min(wq, Math.max(0, Math.floorDiv(pw - b + sw - 1, sw)));
+                            int hi = Math.max(lo, Math.min(wq, Math.floorDiv(w - 1 + pw - b, sw) + 1));
+                            java.util.Arrays.fill(buf, dst, dst + lo, 0f);
+                            for (int x2 = lo, p2 = src + (lo * sw + b - pw) * sx[3], st = sw * sx[3]; x2 < hi; x2++, p2 += st) buf[dst + x2] = xs[p2];
+                            java.util.Arrays.fill(buf, dst + hi, dst + wq, 0f);
                         }
                     }
                 }

@@ -42,7 +42,7 @@ public final class FastConv {
                     float[] os, int oOff, int[] so, int ho, int wo) {
         int n = xShape[0], c = xShape[1], g = p.groups(), cg = c / g, og = o / g, rr = cg * kh * kw;
         if (n == 0 || o == 0 || ho <= 0 || wo <= 0) return;
-        ConvPlanes pl = new ConvPlanes(cg, xShape[2], xShape[3], kh, kw, ho, wo, p, sx);
+        ConvPlanes pl = new ConvPlanes(cg, xShape[2], xShape[3], kh, kw, ho, wo, p, sx, true);
         int kc = VectorGemm.blockK(rr), mPad = roundUp(og, MR);
         // the weight of every group as GEMM panels: block p0 of group grp at (grp·R + p0)·mPad
         float[] wp = Scratch.get(Scratch.Slot.CONV_WPACK, g * rr * mPad);

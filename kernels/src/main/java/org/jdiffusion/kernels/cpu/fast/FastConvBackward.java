@@ -95,8 +95,11 @@ public final class FastConvBackward {
         int n = x.size(0), o = dW.size(0), cg = dW.size(1), kh = dW.size(2), kw = dW.size(3);
         int g = p.groups(), og = o / g, rr = cg * kh * kw, ho = dY.size(2), wo = dY.size(3);
         int[] sx = x.strides(), sdy = dY.strides();
-        ConvPlanes pl = new ConvPlanes(cg, x.size(2), x.size(3), kh, kw, ho, wo, p, sx);
-        boolean dyDirect = pl.wq == wo && sdy[3] == 1 && (sdy[2] == wo || ho == 1);
+        // small outputs: copy x and dY even where they could be read in place, for the padded,
+        // grouped and interleaved layouts (a 7×7 1×1 conv read in place gets 3 vector steps a tile)
+        boolean small = (ho - 1) * x.size(3) + wo < 8 * L;
+        ConvPlanes pl = new ConvPlanes(cg, x.size(2), x.size(3), kh, kw, ho, wo, p, sx, !small);
+        boolean dyDirect = !small && pl.wq == wo && sdy[3] == 1 && (sdy[2] == wo || ho == 1);
         // with both operands copied, dY's rows are zero-padded to whole vectors and the planes get a
         // zeroed guard, so the tiles never need a scalar tail
         boolean padded = !dyDirect && !pl.direct;

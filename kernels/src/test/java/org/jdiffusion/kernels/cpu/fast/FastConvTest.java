@@ -48,7 +48,9 @@ class FastConvTest {
                 new Case("kernel = input", 2, 2, 3, 4, 3, 3, 4, Conv2dParams.of(1, 0), false, true),
                 new Case("R > KC, O > MC", 1, 40, 9, 9, 100, 3, 3, Conv2dParams.of(1, 1), false, true),
                 new Case("wide rows, one image", 1, 4, 5, 70, 6, 3, 3, Conv2dParams.of(1, 1), false, true),
-                new Case("O = 1", 3, 8, 7, 7, 1, 3, 3, Conv2dParams.of(1, 1), false, true));
+                new Case("O = 1", 3, 8, 7, 7, 1, 3, 3, Conv2dParams.of(1, 1), false, true),
+                new Case("1 column, stride 3", 2, 3, 5, 1, 4, 1, 1, new Conv2dParams(3, 3, 0, 0, 1, 1, 1), true, true),
+                new Case("2x2 s2 on 1x1 pad 1", 2, 2, 1, 1, 3, 2, 2, Conv2dParams.of(2, 1), false, true));
     }
 
     @ParameterizedTest
