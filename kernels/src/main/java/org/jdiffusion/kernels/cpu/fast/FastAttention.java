@@ -164,7 +164,7 @@ public final class FastAttention {
             e.intoArray(s, r + j);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = VMath.sum(acc);
         for (; j < n; j++) {
             float e = (float) Math.exp(s[r + j] - m);
             s[r + j] = e;

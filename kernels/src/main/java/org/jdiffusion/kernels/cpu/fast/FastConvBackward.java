@@ -225,18 +225,18 @@ public final class FastConvBackward {
             }
             if (end < cols) tail4x3(dy, d0, dyRs, pl, x0, x1, x2, end, cols, part, pOff, ldp);
         }
-        part[pOff] += a00.reduceLanes(VectorOperators.ADD);
-        part[pOff + 1] += a01.reduceLanes(VectorOperators.ADD);
-        part[pOff + 2] += a02.reduceLanes(VectorOperators.ADD);
-        part[pOff + ldp] += a10.reduceLanes(VectorOperators.ADD);
-        part[pOff + ldp + 1] += a11.reduceLanes(VectorOperators.ADD);
-        part[pOff + ldp + 2] += a12.reduceLanes(VectorOperators.ADD);
-        part[pOff + 2 * ldp] += a20.reduceLanes(VectorOperators.ADD);
-        part[pOff + 2 * ldp + 1] += a21.reduceLanes(VectorOperators.ADD);
-        part[pOff + 2 * ldp + 2] += a22.reduceLanes(VectorOperators.ADD);
-        part[pOff + 3 * ldp] += a30.reduceLanes(VectorOperators.ADD);
-        part[pOff + 3 * ldp + 1] += a31.reduceLanes(VectorOperators.ADD);
-        part[pOff + 3 * ldp + 2] += a32.reduceLanes(VectorOperators.ADD);
+        part[pOff] += VMath.sum(a00);
+        part[pOff + 1] += VMath.sum(a01);
+        part[pOff + 2] += VMath.sum(a02);
+        part[pOff + ldp] += VMath.sum(a10);
+        part[pOff + ldp + 1] += VMath.sum(a11);
+        part[pOff + ldp + 2] += VMath.sum(a12);
+        part[pOff + 2 * ldp] += VMath.sum(a20);
+        part[pOff + 2 * ldp + 1] += VMath.sum(a21);
+        part[pOff + 2 * ldp + 2] += VMath.sum(a22);
+        part[pOff + 3 * ldp] += VMath.sum(a30);
+        part[pOff + 3 * ldp + 1] += VMath.sum(a31);
+        part[pOff + 3 * ldp + 2] += VMath.sum(a32);
     }
 
     /** The columns [from, cols) of a 4×3 tile, in scalars. */
@@ -268,6 +268,6 @@ public final class FastConvBackward {
             VectorMask<Float> m = S.indexInRange(q, n);
             s0 = FloatVector.fromArray(S, a, ai + q, m).fma(FloatVector.fromArray(S, b, bi + q, m), s0);
         }
-        return s0.add(s1).reduceLanes(VectorOperators.ADD);
+        return VMath.sum(s0.add(s1));
     }
 }

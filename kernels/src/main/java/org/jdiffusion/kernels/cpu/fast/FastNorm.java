@@ -139,7 +139,7 @@ public final class FastNorm {
             s1 = s1.add(d);
             s2 = d.fma(d, s2);
         }
-        double a = s1.reduceLanes(VectorOperators.ADD), b = s2.reduceLanes(VectorOperators.ADD);
+        double a = VMath.sum(s1), b = VMath.sum(s2);
         for (; i < n; i++) {
             double d = x[off + i] - shift;
             a += d;
@@ -166,7 +166,7 @@ public final class FastNorm {
             s1 = s1.add(d);
             s2 = d.fma(FloatVector.fromArray(S, x, xo + i).sub(m), s2);
         }
-        double a = s1.reduceLanes(VectorOperators.ADD), b = s2.reduceLanes(VectorOperators.ADD);
+        double a = VMath.sum(s1), b = VMath.sum(s2);
         for (; i < n; i++) {
             a += dy[yo + i];
             b += (double) dy[yo + i] * (x[xo + i] - mu);

@@ -141,8 +141,8 @@ public final class FastReduce {
             s0 = t0;
             s1 = t1;
         }
-        double acc = (double) s0.reduceLanes(VectorOperators.ADD) + s1.reduceLanes(VectorOperators.ADD)
-                - c0.reduceLanes(VectorOperators.ADD) - c1.reduceLanes(VectorOperators.ADD);
+        double acc = (double) VMath.sum(s0) + VMath.sum(s1)
+                - VMath.sum(c0) - VMath.sum(c1);
         for (; i < n; i++) acc += xs[off + i];
         return acc;
     }

@@ -112,7 +112,7 @@ public final class FastSoftmax {
             if (!log) e.intoArray(os, ob + i);
             s0 = s0.add(e);
         }
-        double sum = s0.reduceLanes(VectorOperators.ADD);
+        double sum = VMath.sum(s0);
         for (; i < n; i++) {
             float e = (float) Math.exp(xs[xb + i] - m);
             if (!log) os[ob + i] = e;
@@ -149,7 +149,7 @@ public final class FastSoftmax {
         FloatVector s = FloatVector.zero(S);
         int i = 0;
         for (; i <= n - L; i += L) s = s.add(FloatVector.fromArray(S, a, off + i));
-        double r = s.reduceLanes(VectorOperators.ADD);
+        double r = VMath.sum(s);
         for (; i < n; i++) r += a[off + i];
         return r;
     }
@@ -158,7 +158,7 @@ public final class FastSoftmax {
         FloatVector s = FloatVector.zero(S);
         int i = 0;
         for (; i <= n - L; i += L) s = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), s);
-        double r = s.reduceLanes(VectorOperators.ADD);
+        double r = VMath.sum(s);
         for (; i < n; i++) r += a[ao + i] * b[bo + i];
         return r;
     }

@@ -2,6 +2,7 @@ package org.jdiffusion.kernels.cpu.fast;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 import static org.jdiffusion.kernels.cpu.fast.GemmKernel.S;
 
@@ -12,8 +13,11 @@ import static org.jdiffusion.kernels.cpu.fast.GemmKernel.S;
  * and a tail) and the degree-6 minimax polynomial of Cephes' expf for e^r, scaled by 2^n built in
  * the exponent bits; about 2 ulp over the float range, e^x = 0 below −87.34 (the smallest normal),
  * +∞ above 88.37, NaN stays NaN. sigmoid, SiLU and tanh are formed from it.
+ * <p>sum: the lanes added in one fixed tree. {@code reduceLanes(ADD)} leaves the order open, and
+ * HotSpot's interpreted and compiled forms of it do add in different orders, so a kernel using it
+ * gives different last bits before and after the JIT reaches it; this one gives the same bits always.
  */
-final class VMath {
+public final class VMath {
     private VMath() {}
 
     private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
@@ -38,6 +42,30 @@ final class VMath {
         FloatVector y = p.mul(pow2n);
         y = y.blend(0f, x.compare(VectorOperators.LT, LO));
         return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, HI));
+    }
+
+    /** Butterfly partners: at level j lane i meets lane i XOR (L/2^(j+1)). */
+    private static final VectorShuffle<Float>[] HALVES = halves();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halves() {
+        int levels = Integer.numberOfTrailingZeros(S.length());
+        VectorShuffle<Float>[] h = new VectorShuffle[levels];
+        for (int j = 0, d = S.length() / 2; j < levels; j++, d /= 2) {
+            int dist = d;
+            h[j] = VectorShuffle.fromOp(S, i -> i ^ dist);
+        }
+        return h;
+    }
+
+    /**
+     * Σ lanes of v in a fixed butterfly: v ← v + v[i XOR L/2], then L/4, … down to 1; lane 0 holds
+     * ((v0+v8)+(v4+v12))+… for L = 16. Each step is one exact lane-wise IEEE add, so the result is the
+     * same in every JIT tier.
+     */
+    public static float sum(FloatVector v) {
+        for (VectorShuffle<Float> h : HALVES) v = v.add(v.rearrange(h));
+        return v.lane(0);
     }
 
     private static FloatVector c(float v) { return FloatVector.broadcast(S, v); }

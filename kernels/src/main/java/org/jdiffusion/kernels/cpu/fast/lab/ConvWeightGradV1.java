@@ -64,21 +64,21 @@ public final class ConvWeightGradV1 {
             y = FloatVector.fromArray(S, dy, d3 + q, m);
             a30 = y.fma(v0, a30); a31 = y.fma(v1, a31); a32 = y.fma(v2, a32);
         }
-        part[pOff] += a00.reduceLanes(VectorOperators.ADD);
-        part[pOff + 1] += a01.reduceLanes(VectorOperators.ADD);
-        part[pOff + 2] += a02.reduceLanes(VectorOperators.ADD);
+        part[pOff] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a00);
+        part[pOff + 1] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a01);
+        part[pOff + 2] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a02);
         pOff += ldp;
-        part[pOff] += a10.reduceLanes(VectorOperators.ADD);
-        part[pOff + 1] += a11.reduceLanes(VectorOperators.ADD);
-        part[pOff + 2] += a12.reduceLanes(VectorOperators.ADD);
+        part[pOff] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a10);
+        part[pOff + 1] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a11);
+        part[pOff + 2] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a12);
         pOff += ldp;
-        part[pOff] += a20.reduceLanes(VectorOperators.ADD);
-        part[pOff + 1] += a21.reduceLanes(VectorOperators.ADD);
-        part[pOff + 2] += a22.reduceLanes(VectorOperators.ADD);
+        part[pOff] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a20);
+        part[pOff + 1] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a21);
+        part[pOff + 2] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a22);
         pOff += ldp;
-        part[pOff] += a30.reduceLanes(VectorOperators.ADD);
-        part[pOff + 1] += a31.reduceLanes(VectorOperators.ADD);
-        part[pOff + 2] += a32.reduceLanes(VectorOperators.ADD);
+        part[pOff] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a30);
+        part[pOff + 1] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a31);
+        part[pOff + 2] += org.jdiffusion.kernels.cpu.fast.VMath.sum(a32);
     }
 
     /** Σ_{q < n} a[ai + q] · b[bi + q] with one vector accumulator pair and a masked tail. */
@@ -93,6 +93,6 @@ public final class ConvWeightGradV1 {
             VectorMask<Float> m = S.indexInRange(q, n);
             s0 = FloatVector.fromArray(S, a, ai + q, m).fma(FloatVector.fromArray(S, b, bi + q, m), s0);
         }
-        return s0.add(s1).reduceLanes(VectorOperators.ADD);
+        return org.jdiffusion.kernels.cpu.fast.VMath.sum(s0.add(s1));
     }
 }
