@@ -6,7 +6,9 @@ import org.jdiffusion.samples.data.Mnist;
 import org.jdiffusion.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Sample quality of MNIST-like images as judged by a {@link MnistJudge}: (a) class accuracy of
@@ -31,25 +33,48 @@ public final class SampleQuality {
      * @param labels the requested classes, int64 [N], or null for unconditional samples
      */
     public static Report evaluate(MnistJudge judge, Tensor images, Tensor labels, Mnist train, Mnist test) {
-        int n = images.size(0);
-        if (labels != null && (labels.dim() != 1 || labels.size(0) != n))
-            throw new IllegalArgumentException("SampleQuality: labels " + labels.describe() + " do not match " + n + " images");
-        if (n < 2) throw new IllegalArgumentException("SampleQuality: needs at least 2 samples, got " + n);
-        Tensor feats = features(judge, images);
-        double acc = Double.NaN;
-        if (labels != null) {
-            long[] want = labels.toLongArray();
-            int correct = 0;
-            for (int from = 0; from < n; from += 500) {
-                long[] pred = judge.predict(images.narrow(0, from, Math.min(500, n - from))).toLongArray();
-                for (int i = 0; i < pred.length; i++) if (pred[i] == want[from + i]) correct++;
-            }
-            acc = (double) correct / n;
+        return new Reference(judge, train, test).evaluate(images, labels);
+    }
+
+    /**
+     * The real side of the comparison, computed once for many sample sets: the judge's statistics
+     * of the whole test split and, per sample count n, the real-vs-real floor (the first n train
+     * digits against the test split).
+     */
+    public static final class Reference {
+        private final MnistJudge judge;
+        private final Mnist train;
+        private final GaussianStats testStats;
+        private final Map<Integer, Double> floors = new HashMap<>();
+
+        public Reference(MnistJudge judge, Mnist train, Mnist test) {
+            this.judge = judge;
+            this.train = train;
+            this.testStats = GaussianStats.of(realFeatures(judge, test, test.count()));
         }
-        GaussianStats testStats = GaussianStats.of(realFeatures(judge, test, test.count()));
-        double fd = FrechetDistance.of(GaussianStats.of(feats), testStats);
-        double floor = FrechetDistance.of(GaussianStats.of(realFeatures(judge, train, Math.min(n, train.count()))), testStats);
-        return new Report(n, acc, fd, floor);
+
+        public double floor(int n) {
+            return floors.computeIfAbsent(n, k -> FrechetDistance.of(GaussianStats.of(realFeatures(judge, train, Math.min(k, train.count()))), testStats));
+        }
+
+        public Report evaluate(Tensor images, Tensor labels) {
+            int n = images.size(0);
+            if (labels != null && (labels.dim() != 1 || labels.size(0) != n))
+                throw new IllegalArgumentException("SampleQuality: labels " + labels.describe() + " do not match " + n + " images");
+            if (n < 2) throw new IllegalArgumentException("SampleQuality: needs at least 2 samples, got " + n);
+            Tensor feats = features(judge, images);
+            double acc = Double.NaN;
+            if (labels != null) {
+                long[] want = labels.toLongArray();
+                int correct = 0;
+                for (int from = 0; from < n; from += 500) {
+                    long[] pred = judge.predict(images.narrow(0, from, Math.min(500, n - from))).toLongArray();
+                    for (int i = 0; i < pred.length; i++) if (pred[i] == want[from + i]) correct++;
+                }
+                acc = (double) correct / n;
+            }
+            return new Report(n, acc, FrechetDistance.of(GaussianStats.of(feats), testStats), floor(n));
+        }
     }
 
     /** Judge features [N, 128] of images [N, 1, 28, 28], in batches of 500. */

@@ -18,16 +18,17 @@ import java.util.function.DoubleFunction;
 /**
  * One panel of a figure: data layers (scatter points, lines, paths coloured by a value) drawn
  * inside axes with ticks, tick labels, axis labels, a title, a legend and optionally a colour bar
- * and a note. Ranges follow the data unless fixed; a log y-axis suits loss curves.
+ * and a note. Ranges follow the data unless fixed; a log y-axis suits loss curves, a log x-axis
+ * step counts; text labels name single points (a guidance weight beside its point).
  */
 public final class Chart {
     private String title = "", xLabel = "", yLabel = "", note = null;
     private double xLo = Double.NaN, xHi = Double.NaN, yLo = Double.NaN, yHi = Double.NaN;
-    private boolean logY, equalAspect;
+    private boolean logX, logY, equalAspect;
     private final List<Layer> layers = new ArrayList<>();
     private ColorBar colorBar;
 
-    private sealed interface Layer permits Points, Line, Paths {}
+    private sealed interface Layer permits Points, Line, Paths, Texts {}
 
     private record Points(String label, double[] xs, double[] ys, Color color, double radius) implements Layer {}
 
@@ -35,6 +36,9 @@ public final class Chart {
 
     /** Polylines whose segment k is coloured by value[k] ∈ [0, 1] through viridis. */
     private record Paths(double[][] xs, double[][] ys, double[][] values, float width, int alpha) implements Layer {}
+
+    /** Text texts[i] drawn just above and right of (xs[i], ys[i]). */
+    private record Texts(double[] xs, double[] ys, String[] texts, Color color) implements Layer {}
 
     private record ColorBar(String label, double lo, double hi) {}
 
@@ -53,6 +57,8 @@ public final class Chart {
     public Chart yRange(double lo, double hi) { yLo = lo; yHi = hi; return this; }
 
     public Chart logY() { logY = true; return this; }
+
+    public Chart logX() { logX = true; return this; }
 
     /** One data unit is as long on x as on y. */
     public Chart equalAspect() { equalAspect = true; return this; }
@@ -80,6 +86,14 @@ public final class Chart {
         return this;
     }
 
+    /** Labels texts[i] beside the points (xs[i], ys[i]); not in the legend. */
+    public Chart texts(double[] xs, double[] ys, String[] texts, Color color) {
+        check(xs, ys);
+        if (texts.length != xs.length) throw new IllegalArgumentException("chart: " + xs.length + " points but " + texts.length + " texts");
+        layers.add(new Texts(xs.clone(), ys.clone(), texts.clone(), color));
+        return this;
+    }
+
     /** Paths p: points (xs[p][k], ys[p][k]), segment k coloured viridis(values[p][k]). */
     public Chart paths(double[][] xs, double[][] ys, double[][] values, float width, double alpha) {
         layers.add(new Paths(xs, ys, values, width, (int) Math.round(255 * alpha)));
@@ -100,10 +114,12 @@ public final class Chart {
                 case Points p -> List.of(x ? p.xs : p.ys);
                 case Line p -> List.of(x ? p.xs : p.ys);
                 case Paths p -> List.of(x ? p.xs : p.ys);
+                case Texts p -> List.of(x ? p.xs : p.ys);
             };
+            boolean log = x ? logX : logY;
             for (double[] a : arrays)
                 for (double v : a)
-                    if (Double.isFinite(v) && (x || !logY || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+                    if (Double.isFinite(v) && (!log || v > 0)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
         }
         return new double[]{lo, hi};
     }
@@ -121,7 +137,7 @@ public final class Chart {
             if (ux > uy) { int nw = (int) (uy * (xr[1] - xr[0])); px += (pw - nw) / 2; pw = nw; }
             else { int nh = (int) (ux * (yr[1] - yr[0])); py += (ph - nh) / 2; ph = nh; }
         }
-        Frame f = new Frame(px, py, pw, ph, xr, yr, logY);
+        Frame f = new Frame(px, py, pw, ph, xr, yr, logX, logY);
 
         // title and axis labels
         g.setColor(Color.BLACK);
@@ -141,7 +157,7 @@ public final class Chart {
         // grid and ticks
         g.setFont(TICK);
         fm = g.getFontMetrics();
-        double[] xt = Ticks.linear(xr[0], xr[1], Math.max(2, pw / 70));
+        double[] xt = logX ? Ticks.log(xr[0], xr[1]) : Ticks.linear(xr[0], xr[1], Math.max(2, pw / 70));
         double[] yt = logY ? Ticks.log(yr[0], yr[1]) : Ticks.linear(yr[0], yr[1], Math.max(2, ph / 60));
         double xstep = xt.length > 1 ? xt[1] - xt[0] : 1, ystep = yt.length > 1 ? yt[1] - yt[0] : 1;
         g.setStroke(new BasicStroke(1f));
@@ -151,7 +167,7 @@ public final class Chart {
             g.draw(new Line2D.Double(sx, py, sx, py + ph));
             g.setColor(Color.DARK_GRAY);
             g.draw(new Line2D.Double(sx, py + ph, sx, py + ph + 5));
-            String s = Ticks.label(v, xstep);
+            String s = logX ? Ticks.logLabel(v) : Ticks.label(v, xstep);
             g.drawString(s, (float) (sx - fm.stringWidth(s) / 2.0), py + ph + 7 + fm.getAscent());
         }
         for (double v : yt) {
@@ -190,8 +206,9 @@ public final class Chart {
         double lo = x ? xLo : yLo, hi = x ? xHi : yHi;
         if (!Double.isNaN(lo)) return new double[]{lo, hi};
         double[] r = dataRange(x);
-        if (!(r[1] >= r[0])) return logY && !x ? new double[]{0.1, 1} : new double[]{0, 1};
-        if (!x && logY) {
+        boolean log = x ? logX : logY;
+        if (!(r[1] >= r[0])) return log ? new double[]{0.1, 1} : new double[]{0, 1};
+        if (log) {
             double a = r[0], b = r[1] > r[0] ? r[1] : r[0] * 10;
             return new double[]{a / Math.pow(b / a, 0.05), b * Math.pow(b / a, 0.05)};
         }
@@ -200,15 +217,18 @@ public final class Chart {
     }
 
     /** Data-to-pixel mapping of the plot area. */
-    private record Frame(int px, int py, int pw, int ph, double[] xr, double[] yr, boolean logY) {
-        double sx(double v) { return px + (v - xr[0]) / (xr[1] - xr[0]) * pw; }
+    private record Frame(int px, int py, int pw, int ph, double[] xr, double[] yr, boolean logX, boolean logY) {
+        double sx(double v) {
+            double t = logX ? (Math.log(v) - Math.log(xr[0])) / (Math.log(xr[1]) - Math.log(xr[0])) : (v - xr[0]) / (xr[1] - xr[0]);
+            return px + t * pw;
+        }
 
         double sy(double v) {
             double t = logY ? (Math.log(v) - Math.log(yr[0])) / (Math.log(yr[1]) - Math.log(yr[0])) : (v - yr[0]) / (yr[1] - yr[0]);
             return py + ph - t * ph;
         }
 
-        boolean ok(double x, double y) { return Double.isFinite(x) && Double.isFinite(y) && (!logY || y > 0); }
+        boolean ok(double x, double y) { return Double.isFinite(x) && Double.isFinite(y) && (!logX || x > 0) && (!logY || y > 0); }
     }
 
     private static void drawLayer(Graphics2D g, Frame f, Layer l) {
@@ -240,6 +260,12 @@ public final class Chart {
                         g.draw(new Line2D.Double(f.sx(p.xs[k][i]), f.sy(p.ys[k][i]), f.sx(p.xs[k][i + 1]), f.sy(p.ys[k][i + 1])));
                     }
             }
+            case Texts p -> {
+                g.setColor(p.color);
+                g.setFont(TICK);
+                for (int i = 0; i < p.xs.length; i++)
+                    if (f.ok(p.xs[i], p.ys[i])) g.drawString(p.texts[i], (float) f.sx(p.xs[i]) + 6, (float) f.sy(p.ys[i]) - 6);
+            }
         }
     }
 
@@ -248,6 +274,7 @@ public final class Chart {
             case Points p -> p.label != null;
             case Line p -> p.label != null;
             case Paths p -> false;
+            case Texts p -> false;
         }).toList();
         if (shown.isEmpty()) return;
         g.setFont(TICK);
@@ -273,6 +300,7 @@ public final class Chart {
                     g.draw(new Line2D.Double(bx + 6, cy, bx + 26, cy));
                 }
                 case Paths p -> { }
+                case Texts p -> { }
             }
             g.setColor(Color.BLACK);
             g.drawString(label(shown.get(i)), bx + 30, cy + fm.getAscent() / 2 - 1);
@@ -280,7 +308,7 @@ public final class Chart {
     }
 
     private static String label(Layer l) {
-        return switch (l) { case Points p -> p.label; case Line p -> p.label; case Paths p -> ""; };
+        return switch (l) { case Points p -> p.label; case Line p -> p.label; case Paths p -> ""; case Texts p -> ""; };
     }
 
     private void drawColorBar(Graphics2D g, int bx, int by, int bh) {

@@ -17,9 +17,10 @@ import java.util.Map;
  * weights unless asked otherwise, its recorded U-Net config) or a plain safetensors state dict
  * with the reference network's names. Either way the schedule, prediction type, classes and
  * variance come from the file's metadata in the diffusion module's keys ({@link DiffusionSpec}),
- * so a checkpoint trained elsewhere with the same network and metadata samples here.
+ * so a checkpoint trained elsewhere with the same network and metadata samples here. The file's
+ * whole metadata is kept for reports (the training objective, the recipe).
  */
-public record LoadedModel(Nets.Net net, DiffusionSpec spec, int[] sampleShape, long step) {
+public record LoadedModel(Nets.Net net, DiffusionSpec spec, int[] sampleShape, long step, Map<String, String> metadata) {
 
     public static LoadedModel load(Path path, boolean preferEma, Device device) {
         Safetensors.Contents c = Safetensors.read(path);
@@ -60,8 +61,19 @@ public record LoadedModel(Nets.Net net, DiffusionSpec spec, int[] sampleShape, l
         net.module().to(device);
         net.module().eval();
         long step = training ? Long.parseLong(meta.getOrDefault("step", "0")) : 0;
-        return new LoadedModel(net, spec, shape, step);
+        return new LoadedModel(net, spec, shape, step, Map.copyOf(meta));
     }
 
     public boolean isImage() { return sampleShape.length == 3; }
+
+    /**
+     * The training objective: the {@code objective} key that {@code train} writes (eps, x0, v or
+     * hybrid), else what the diffusion keys imply — hybrid for a learned variance (Nichol and
+     * Dhariwal's L_simple + λ·L_vlb), else L_simple on the prediction type.
+     */
+    public String objective() {
+        String o = metadata.get("objective");
+        if (o != null && !o.isBlank()) return o;
+        return spec.learnedVariance() ? "hybrid" : spec.prediction().key();
+    }
 }

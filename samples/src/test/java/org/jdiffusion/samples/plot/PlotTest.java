@@ -80,6 +80,34 @@ class PlotTest {
         assertTrue(count(img, Color.BLACK, 60) > 500, "text and axes are drawn");
     }
 
+    @Test void logXSpacesDecadesEquallyAndTextsLabelPoints() throws Exception {
+        Color dot = new Color(0x2ca02c), ink = new Color(0xd62728);
+        double[] xs = {10, 100, 1000}, ys = {0.5, 0.5, 0.5};
+        Chart c = new Chart().logX().xRange(1, 10000).yRange(0, 1).scatter(null, xs, ys, dot, 5)
+                .texts(xs, new double[]{0.2, 0.2, 0.2}, new String[]{"w=0", "w=1", "w=3"}, ink);
+        Path png = out("logx.png");
+        new Figure(1, 600, 300).add(c).save(png);
+        BufferedImage img = ImageIO.read(png.toFile());
+        // centres of the three dots along x: one decade apart each, so equally spaced on the log axis
+        double[] sum = new double[3];
+        int[] n = new int[3];
+        for (int y = 0; y < img.getHeight(); y++)
+            for (int x = 0; x < img.getWidth(); x++) {
+                int rgb = img.getRGB(x, y);
+                if (Math.abs(((rgb >> 16) & 255) - dot.getRed()) + Math.abs(((rgb >> 8) & 255) - dot.getGreen()) + Math.abs((rgb & 255) - dot.getBlue()) > 12) continue;
+                int k = x * 3 / img.getWidth();
+                sum[k] += x;
+                n[k]++;
+            }
+        for (int k = 0; k < 3; k++) assertTrue(n[k] > 40, "dot " + k + " drawn (" + n[k] + " pixels)");
+        double a = sum[0] / n[0], b = sum[1] / n[1], d = sum[2] / n[2];
+        assertEquals(b - a, d - b, 1.0, "decades 10→100 and 100→1000 take the same width");
+        assertTrue(b - a > 100, "a decade spans a quarter of the plot width, got " + (b - a));
+        assertTrue(count(img, ink, 40) > 30, "the labels are drawn");
+        String m = assertThrows(IllegalArgumentException.class, () -> new Chart().texts(xs, ys, new String[]{"a"}, ink)).getMessage();
+        assertTrue(m.contains("3 points but 1 texts"), m);
+    }
+
     @Test void ticksAreNice() {
         assertArrayEquals(new double[]{-2, -1, 0, 1, 2}, Ticks.linear(-2.3, 2.3, 5));
         assertArrayEquals(new double[]{0, 0.25, 0.5, 0.75, 1}, Ticks.linear(0, 1, 4));
