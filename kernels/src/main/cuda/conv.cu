@@ -202,19 +202,19 @@ JD_CONV_NAIVE(f32, float)
 JD_CONV_NAIVE(f64, double)
 
 // One kernel per (pass, tiled version); launch bounds as the matmul kernels of the same version.
-#define JD_CONV_TILED(ver, V, BOUNDS)                                                                                    \
-    extern "C" __global__ void __launch_bounds__ BOUNDS conv_fwd_##ver##_f32(ConvGeom g, const float* x, const float* w, \
+#define JD_CONV_TILED(ver, V, MIN_BLOCKS)                                                                                    \
+    extern "C" __global__ void __launch_bounds__(JD_GEMM_THREADS, MIN_BLOCKS) conv_fwd_##ver##_f32(ConvGeom g, const float* x, const float* w, \
                                                                              const float* bias, float* y) {              \
         gemm_tiled<V>(ConvFwdP<float>::of(g, x, w, bias, y));                                                            \
     }                                                                                                                    \
-    extern "C" __global__ void __launch_bounds__ BOUNDS conv_dx_##ver##_f32(ConvGeom g, const float* dy, const float* w, \
+    extern "C" __global__ void __launch_bounds__(JD_GEMM_THREADS, MIN_BLOCKS) conv_dx_##ver##_f32(ConvGeom g, const float* dy, const float* w, \
                                                                             float* dx) {                                 \
         gemm_tiled<V>(ConvDxP<float>::of(g, dy, w, dx));                                                                 \
     }                                                                                                                    \
-    extern "C" __global__ void __launch_bounds__ BOUNDS conv_dw_##ver##_f32(ConvGeom g, const float* dy, const float* x, \
+    extern "C" __global__ void __launch_bounds__(JD_GEMM_THREADS, MIN_BLOCKS) conv_dw_##ver##_f32(ConvGeom g, const float* dy, const float* x, \
                                                                             float* dw, float* ws) {                      \
         gemm_tiled<V>(ConvDwP<float>::of(g, dy, x, dw, ws));                                                             \
     }
-JD_CONV_TILED(simt, GEMM_SIMT, (JD_GEMM_THREADS))
-JD_CONV_TILED(tf32, GEMM_TF32, (JD_GEMM_THREADS))
-JD_CONV_TILED(bf16, GEMM_BF16, (JD_GEMM_THREADS, 2))
+JD_CONV_TILED(simt, GEMM_SIMT, 1)
+JD_CONV_TILED(tf32, GEMM_TF32, 1)
+JD_CONV_TILED(bf16, GEMM_BF16, 2)
