@@ -20,13 +20,17 @@ import java.lang.ref.Reference;
  * JCuda's driver API on the calling thread's current stream. Ops are asynchronous; {@link #toHost}
  * and {@link #synchronize} are the synchronisation points where kernel failures and device-side
  * input errors surface, named by op. Beyond {@link Backend} it exposes streams, events and the
- * memory statistics of its caching allocator. GEMM, convolution and attention kernels are not
- * here yet and say so.
+ * memory statistics of its caching allocator. Float32 GEMMs and convolutions run in the precision of
+ * {@link #matmulMode()}. Attention kernels are not here yet and say so.
  */
 public final class CudaBackend implements Backend {
     private final CudaContext ctx;
+    private final MatmulMode matmulMode = MatmulMode.fromEnvironment();
 
     CudaBackend(CudaContext ctx) { this.ctx = ctx; }
+
+    /** The precision of float32 GEMMs and convolutions ({@code -Djdiffusion.cuda.matmul}, read when the backend is made). */
+    public MatmulMode matmulMode() { return matmulMode; }
 
     public CudaContext context() { return ctx; }
 
@@ -132,17 +136,24 @@ public final class CudaBackend implements Backend {
 
     @Override public void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) { CudaReductions.reduce(ctx, op, x, dims, out); keep(x, out); }
 
-    private static UnsupportedOperationException later(String op) {
-        return new UnsupportedOperationException("cuda " + op + ": lands with the GEMM kernels");
+    @Override public void matmul(Tensor a, Tensor b, Tensor out) { CudaMatmul.matmul(ctx, a, b, out, matmulMode); keep(a, b, out); }
+
+    private String gemmVersion(Tensor t) { return CudaMatmul.version(t.dtype(), matmulMode); }
+
+    @Override public void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor out) {
+        CudaConv.forward(ctx, x, w, bias, p, out, gemmVersion(out));
+        keep(x, w, bias, out);
     }
 
-    @Override public void matmul(Tensor a, Tensor b, Tensor out) { throw later("matmul"); }
+    @Override public void conv2dBackwardInput(Tensor dY, Tensor w, Conv2dParams p, Tensor dX) {
+        CudaConv.backwardInput(ctx, dY, w, p, dX, gemmVersion(dX));
+        keep(dY, w, dX);
+    }
 
-    @Override public void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor out) { throw later("conv2d"); }
-
-    @Override public void conv2dBackwardInput(Tensor dY, Tensor w, Conv2dParams p, Tensor dX) { throw later("conv2dBackwardInput"); }
-
-    @Override public void conv2dBackwardWeight(Tensor dY, Tensor x, Conv2dParams p, Tensor dW) { throw later("conv2dBackwardWeight"); }
+    @Override public void conv2dBackwardWeight(Tensor dY, Tensor x, Conv2dParams p, Tensor dW) {
+        CudaConv.backwardWeight(ctx, dY, x, p, dW, gemmVersion(dW));
+        keep(dY, x, dW);
+    }
 
     @Override public void upsampleNearest(Tensor x, int sh, int sw, Tensor out) { CudaResampling.upsampleNearest(ctx, x, sh, sw, out); keep(x, out); }
 

@@ -80,10 +80,10 @@ class CudaRuntimeTest {
         assertTrue(backend().context().kernelSource().contains("fatbin") || backend().context().kernelSource().contains("NVRTC"), s);
     }
 
-    @Test void theGemmFamilyIsNotHereYetAndSaysSo() {
-        Tensor a = Tensor.ones(DType.FLOAT32, GPU, 1, 2, 2);
+    @Test void attentionIsNotHereYetAndSaysSo() {
+        Tensor q = Tensor.ones(DType.FLOAT32, GPU, 1, 2, 2);
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> backend().matmul(a, a, Tensor.zeros(DType.FLOAT32, GPU, 1, 2, 2)));
-        assertEquals("cuda matmul: lands with the GEMM kernels", e.getMessage());
+                () -> backend().attention(q, q, q, null, 1.0, Tensor.zeros(DType.FLOAT32, GPU, 1, 2, 2), Tensor.zeros(DType.FLOAT32, GPU, 1, 2)));
+        assertEquals("cuda attention: lands with the GEMM kernels", e.getMessage());
     }
 }

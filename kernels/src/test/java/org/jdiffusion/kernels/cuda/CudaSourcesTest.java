@@ -92,12 +92,22 @@ class CudaSourcesTest {
             for (String k : new String[]{"softmax_", "softmax_backward_", "layer_norm_", "layer_norm_backward_", "layer_norm_param_grads_",
                     "group_norm_", "group_norm_backward_", "group_norm_param_grads_", "avg_pool2d_", "avg_pool2d_backward_"})
                 want.add(k + s);
+        for (String v : new String[]{"naive_f32", "naive_f64", "simt_f32", "tf32_f32", "bf16_f32"}) {
+            want.add("gemm_" + v);
+            for (String pass : new String[]{"fwd", "dx", "dw"}) want.add("conv_" + pass + "_" + v);
+        }
+        want.add("conv_dw_reduce_f32");
+        want.add("conv_dw_reduce_f64");
         for (String k : want) if (!declared.contains(k)) fail("kernel " + k + " is launched by the backend but not defined; defined: " + declared);
     }
 
-    /** Names of the extern "C" kernels after expanding the JD_* instantiation macros. */
+    /** Kernel names: __global__ definitions written out plus those of the expanded JD_* instantiation macros. */
+    static final Pattern KERNEL = Pattern.compile("__global__ void (?:__launch_bounds__\\s*\\S*\\([^)]*\\)\\s*)?(\\w+)\\(");
+
     static Set<String> expandMacros(String src) {
         Set<String> out = new HashSet<>();
+        Matcher plain = KERNEL.matcher(src);
+        while (plain.find()) out.add(plain.group(1));
         Matcher def = Pattern.compile("#define (JD_\\w+)\\(([^)]*)\\)((?:[^\\n]*\\\\\\n)*[^\\n]*)").matcher(src);
         java.util.Map<String, String[]> params = new java.util.HashMap<>();
         java.util.Map<String, String> bodies = new java.util.HashMap<>();
@@ -118,7 +128,7 @@ class CudaSourcesTest {
         for (int i = 0; i < ps.length && i < args.length; i++)
             body = body.replaceAll("\\b" + Pattern.quote(ps[i]) + "\\b", Matcher.quoteReplacement(args[i].trim()));
         body = body.replace("##", "");
-        Matcher k = Pattern.compile("__global__ void (\\w+)\\(").matcher(body);
+        Matcher k = KERNEL.matcher(body);
         while (k.find()) out.add(k.group(1));
         Matcher nested = Pattern.compile("(JD_\\w+)\\(([^)]*)\\)").matcher(body);
         while (nested.find()) expand(nested.group(1), nested.group(2).split(","), params, bodies, out);

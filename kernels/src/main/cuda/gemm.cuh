@@ -1,0 +1,423 @@
+// The GEMM tile engine shared by matmul (gemm.cu) and the implicit-GEMM convolutions (conv.cu).
+//
+// Shapes: one problem is C[M, N] = A[M, K] · B[K, N] (+ bias[m]), repeated over a batch index z
+// (blockIdx.y, grid-stride) that p.select(z) turns into base pointers. A problem type P says where
+// elements live; the tile loops never see strides. A and C are separable, B is general:
+//   A[m, k] at p.A + p.a_row(m) + p.a_col(k)  (either offset -1 where the element is zero);
+//   B[k, n] at p.b_at(k, p.b_col(n))          (nullptr where zero: edges, convolution padding);
+//   C[m, n] at p.C + p.c_row(m) + p.c_col(n), written v + p.bias_of(m);
+//   P::VEC with p.a_vec (A m-contiguous) / p.b_vec (B n-contiguous at p.B + p.b_krow(k) + n), both
+//   16-byte aligned: four neighbours load as one 16-byte cp.async.
+// Loader thread mapping (fixed): A loads walk k fastest, B loads walk n fastest; so each thread keeps
+// one k of A (its column offset, once per k-tile) and one n of B (its column state, once per tile)
+// and only a row offset per A slot, which keeps the address arithmetic out of the registers.
+// Tiles: 128 x 128 output per block of 256 threads; block index x -> (tile m, tile n).
+//   v1 naive  one thread per output, K-loop from global memory (the correctness baseline).
+//   v2 simt   BK 8, 8x8 outputs per thread, cp.async double buffer, fp32 FMA.
+//   v3 tf32   BK 16, 8 warps of 64x32, mma.sync m16n8k8 TF32 (inputs rounded to 10-bit mantissa,
+//             cvt.rna), fp32 accumulate, cp.async double buffer.
+//   v4 bf16   BK 16, 8 warps of 64x32, mma.sync m16n8k16 BF16 (7-bit mantissa), fp32 accumulate;
+//             fp32 loaded to registers, converted and packed in pairs while staged to shared memory.
+// FLOPs: 2·M·N·K per problem. Bytes moved: 4·(M·K·⌈N/128⌉ + K·N·⌈M/128⌉ + M·N) from L2/DRAM for
+// the tiled versions (A re-read once per column of tiles, B once per row of tiles).
+//
+// Every PTX instruction here (cp.async, mma.sync, cvt.rna.tf32, cvt.rn.bf16x2) needs sm_80+.
+#ifndef JD_GEMM_CUH
+#define JD_GEMM_CUH
+
+#include "common.cuh"
+
+#define JD_GEMM_BM 128
+#define JD_GEMM_BN 128
+#define JD_GEMM_THREADS 256
+
+// ---- PTX helpers -------------------------------------------------------------------------------
+
+__device__ __forceinline__ unsigned smem_addr(const void* p) {
+    unsigned a;
+    asm("{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }" : "=r"(a) : "l"(p));
+    return a;
+}
+
+// 4-byte async copy global -> shared; src == nullptr writes a zero (src-size 0 reads nothing).
+__device__ __forceinline__ void cp_async4(float* dst, const float* src, const float* any) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(smem_addr(dst)), "l"(src ? src : any), "r"(src ? 4 : 0));
+}
+
+// 16-byte async copy of the first `count` (0..4) floats; the rest of the 16 bytes are zeroed.
+__device__ __forceinline__ void cp_async16(float* dst, const float* src, int count, const float* any) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(count > 0 ? src : any), "r"(count * 4));
+}
+
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory"); }
+
+__device__ __forceinline__ unsigned to_tf32(float f) {
+    unsigned r;
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(f));
+    return r;
+}
+
+// Two floats as one bf16x2 word: lo in bits 0..15 (the smaller k), hi in bits 16..31.
+__device__ __forceinline__ unsigned pack_bf16x2(float lo, float hi) {
+    unsigned r;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+}
+
+// d += a·b on one 16x8x8 TF32 tile (fragment layouts in the PTX ISA, "mma.m16n8k8").
+__device__ __forceinline__ void mma_tf32(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+// d += a·b on one 16x8x16 BF16 tile.
+__device__ __forceinline__ void mma_bf16(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+__device__ __forceinline__ float load_or0(const float* p) { return p ? *p : 0.f; }
+
+// ---- v1: naive ---------------------------------------------------------------------------------
+
+// One thread per output (grid-stride over M·N), the K-loop straight from global memory, accumulated
+// in T (float32 like the CPU reference, float64 for float64).
+template <typename T, class P> __device__ void gemm_naive_body(const P& p0) {
+    for (int z = blockIdx.y; z < p0.batch; z += gridDim.y) {
+        P p = p0;
+        p.select(z);
+        JD_GRID_LOOP(i, (i64)p.M * p.N) {
+            int m = (int)(i / p.N), n = (int)(i - (i64)m * p.N);
+            int ar = p.a_row(m);
+            typename P::BCol bc = p.b_col(n);
+            T acc = 0;
+            for (int k = p.kbeg; k < p.K; ++k) {
+                int ac = p.a_col(k);
+                const T* b = p.b_at(k, bc);
+                if (ac >= 0 && b) acc += p.A[ar + ac] * *b;
+            }
+            p.C[p.c_row(m) + p.c_col(n)] = acc + p.bias_of(m);
+        }
+    }
+}
+
+// ---- tile loaders (cp.async, fp32 into shared memory [k][m or n]) -------------------------------
+
+// Per-tile state of this thread's A rows: slot s covers row m0 + t/BK + s·(256/BK), column t % BK.
+template <int BK, class P> struct ARows {
+    static constexpr int SLOTS = BK * JD_GEMM_BM / JD_GEMM_THREADS;
+    int off[SLOTS];
+    __device__ __forceinline__ void init(const P& p, int m0) {
+#pragma unroll
+        for (int s = 0; s < SLOTS; ++s) off[s] = p.a_row(m0 + (int)threadIdx.x / BK + s * (JD_GEMM_THREADS / BK));
+    }
+};
+
+// A tile [BK][BM] into As: scalar copies (k fastest), or one 16-byte copy per 4 m when p.a_vec.
+template <int BK, int LD, class P>
+__device__ __forceinline__ void load_a_async(const P& p, const ARows<BK, P>& rows, float (*As)[LD], int m0, int k0) {
+    int t = threadIdx.x;
+    if constexpr (P::VEC) {
+        if (p.a_vec) {  // slot s: k = t/32 + 8s, m = 4·(t % 32)
+            int m = (t % 32) * 4, count = max(0, min(4, p.M - m0 - m)), ro = count > 0 ? p.a_row(m0 + m) : -1;
+#pragma unroll
+            for (int s = 0; s < BK * JD_GEMM_BM / 4 / JD_GEMM_THREADS; ++s) {
+                int k = t / 32 + 8 * s, co = p.a_col(k0 + k);
+                bool ok = ro >= 0 && co >= 0;
+                cp_async16(&As[k][m], p.A + (ok ? ro + co : 0), ok ? count : 0, p.A);
+            }
+            return;
+        }
+    }
+    int k = t % BK, co = p.a_col(k0 + k);
+#pragma unroll
+    for (int s = 0; s < ARows<BK, P>::SLOTS; ++s) {
+        int m = t / BK + s * (JD_GEMM_THREADS / BK);
+        bool ok = co >= 0 && rows.off[s] >= 0;
+        cp_async4(&As[k][m], ok ? p.A + rows.off[s] + co : nullptr, p.A);
+    }
+}
+
+// B tile [BK][BN] into Bs: slot s covers k = t/128 + 2s (scalar) or t/32 + 8s (vector), one column state.
+template <int BK, int LD, class P>
+__device__ __forceinline__ void load_b_async(const P& p, const typename P::BCol& col, float (*Bs)[LD], int n0, int k0) {
+    int t = threadIdx.x;
+    if constexpr (P::VEC) {
+        if (p.b_vec) {
+            int n = (t % 32) * 4, count = max(0, min(4, p.N - n0 - n));
+#pragma unroll
+            for (int s = 0; s < BK * JD_GEMM_BN / 4 / JD_GEMM_THREADS; ++s) {
+                int k = t / 32 + 8 * s, ro = p.b_krow(k0 + k);
+                bool ok = ro >= 0 && count > 0;
+                cp_async16(&Bs[k][n], p.B + (ok ? ro + n0 + n : 0), ok ? count : 0, p.A);
+            }
+            return;
+        }
+    }
+    int n = t % JD_GEMM_BN;
+#pragma unroll
+    for (int s = 0; s < BK * JD_GEMM_BN / JD_GEMM_THREADS; ++s) {
+        int k = t / JD_GEMM_BN + s * (JD_GEMM_THREADS / JD_GEMM_BN);
+        cp_async4(&Bs[k][n], p.b_at(k0 + k, col), p.A);
+    }
+}
+
+// The output tile's origin, made opaque to the compiler after the main loop: otherwise it hoists the
+// epilogue's 64 output addresses above the loop and keeps them live there (hundreds of bytes of spills).
+struct COrigin {
+    int m0, n0;
+    __device__ __forceinline__ COrigin(int m, int n) : m0(m), n0(n) { asm volatile("" : "+r"(m0), "+r"(n0)); }
+};
+
+// C[m, n] = v + bias for the rows and columns inside the problem.
+template <class P> __device__ __forceinline__ void store_c(const P& p, int m, int n, float v) {
+    if (m < p.M && n < p.N) p.C[p.c_row(m) + p.c_col(n)] = v + p.bias_of(m);
+}
+
+// ---- v2: SIMT fp32, 128x128x8, 8x8 per thread ------------------------------------------------------
+
+#define SIMT_BK 8
+#define SIMT_LD (JD_GEMM_BM + 4)  // +4: the scattered 4-byte stores of a k-major A land in distinct banks
+
+template <class P> __device__ void gemm_simt_tile(const P& p, int tm, int tn) {
+    __shared__ __align__(16) float As[2][SIMT_BK][SIMT_LD];
+    __shared__ __align__(16) float Bs[2][SIMT_BK][SIMT_LD];
+    int m0 = tm * JD_GEMM_BM, n0 = tn * JD_GEMM_BN;
+    ARows<SIMT_BK, P> rows;
+    rows.init(p, m0);
+    typename P::BCol col = p.b_col(n0 + (int)threadIdx.x % JD_GEMM_BN);
+    int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    // this thread's outputs: rows ty*4+i and 64+ty*4+i, columns tx*4+j and 64+tx*4+j (i, j < 4)
+    float acc[8][8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+#pragma unroll
+        for (int j = 0; j < 8; ++j) acc[i][j] = 0.f;
+
+    int tiles = (p.K - p.kbeg + SIMT_BK - 1) / SIMT_BK;
+    load_a_async<SIMT_BK, SIMT_LD>(p, rows, As[0], m0, p.kbeg);
+    load_b_async<SIMT_BK, SIMT_LD>(p, col, Bs[0], n0, p.kbeg);
+    cp_async_commit();
+    for (int kt = 0; kt < tiles; ++kt) {
+        int s = kt & 1;
+        if (kt + 1 < tiles) {
+            int k0 = p.kbeg + (kt + 1) * SIMT_BK;
+            load_a_async<SIMT_BK, SIMT_LD>(p, rows, As[s ^ 1], m0, k0);
+            load_b_async<SIMT_BK, SIMT_LD>(p, col, Bs[s ^ 1], n0, k0);
+            cp_async_commit();
+            cp_async_wait<1>();
+        } else {
+            cp_async_wait<0>();
+        }
+        __syncthreads();
+#pragma unroll
+        for (int k = 0; k < SIMT_BK; ++k) {
+            float4 a0 = *reinterpret_cast<const float4*>(&As[s][k][ty * 4]);
+            float4 a1 = *reinterpret_cast<const float4*>(&As[s][k][64 + ty * 4]);
+            float4 b0 = *reinterpret_cast<const float4*>(&Bs[s][k][tx * 4]);
+            float4 b1 = *reinterpret_cast<const float4*>(&Bs[s][k][64 + tx * 4]);
+            float a[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
+            float b[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
+#pragma unroll
+            for (int i = 0; i < 8; ++i)
+#pragma unroll
+                for (int j = 0; j < 8; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+        }
+        __syncthreads();  // the next iteration's copies overwrite the stage just read
+    }
+    COrigin o(m0, n0);
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+#pragma unroll
+        for (int j = 0; j < 8; ++j)
+            store_c(p, o.m0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + i - 4), o.n0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + j - 4), acc[i][j]);
+}
+
+// ---- v3: TF32 tensor cores, 128x128x16, warps 2 (m) x 4 (n) of 64x32 ------------------------------
+
+#define TC_BK 16
+#define TC_LD (JD_GEMM_BM + 8)  // +8: fragment reads [k = tig][m = g] hit 32 distinct banks
+
+template <class P> __device__ void gemm_tf32_tile(const P& p, int tm, int tn) {
+    __shared__ __align__(16) float As[2][TC_BK][TC_LD];
+    __shared__ __align__(16) float Bs[2][TC_BK][TC_LD];
+    int m0 = tm * JD_GEMM_BM, n0 = tn * JD_GEMM_BN;
+    ARows<TC_BK, P> rows;
+    rows.init(p, m0);
+    typename P::BCol col = p.b_col(n0 + (int)threadIdx.x % JD_GEMM_BN);
+    int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, tig = lane % 4;
+    int wm = (warp / 4) * 64, wn = (warp % 4) * 32;
+    float acc[4][4][4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+#pragma unroll
+            for (int r = 0; r < 4; ++r) acc[i][j][r] = 0.f;
+
+    int tiles = (p.K - p.kbeg + TC_BK - 1) / TC_BK;
+    load_a_async<TC_BK, TC_LD>(p, rows, As[0], m0, p.kbeg);
+    load_b_async<TC_BK, TC_LD>(p, col, Bs[0], n0, p.kbeg);
+    cp_async_commit();
+    for (int kt = 0; kt < tiles; ++kt) {
+        int s = kt & 1;
+        if (kt + 1 < tiles) {
+            int k0 = p.kbeg + (kt + 1) * TC_BK;
+            load_a_async<TC_BK, TC_LD>(p, rows, As[s ^ 1], m0, k0);
+            load_b_async<TC_BK, TC_LD>(p, col, Bs[s ^ 1], n0, k0);
+            cp_async_commit();
+            cp_async_wait<1>();
+        } else {
+            cp_async_wait<0>();
+        }
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < TC_BK; kk += 8) {
+            unsigned a[4][4], b[4][2];
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                int m = wm + i * 16 + g;
+                a[i][0] = to_tf32(As[s][kk + tig][m]);
+                a[i][1] = to_tf32(As[s][kk + tig][m + 8]);
+                a[i][2] = to_tf32(As[s][kk + tig + 4][m]);
+                a[i][3] = to_tf32(As[s][kk + tig + 4][m + 8]);
+            }
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                int n = wn + j * 8 + g;
+                b[j][0] = to_tf32(Bs[s][kk + tig][n]);
+                b[j][1] = to_tf32(Bs[s][kk + tig + 4][n]);
+            }
+#pragma unroll
+            for (int i = 0; i < 4; ++i)
+#pragma unroll
+                for (int j = 0; j < 4; ++j) mma_tf32(acc[i][j], a[i], b[j]);
+        }
+        __syncthreads();
+    }
+    COrigin o(m0, n0);
+    // accumulator r of tile (i, j): row g + 8·(r / 2), column 2·tig + r % 2
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+#pragma unroll
+            for (int r = 0; r < 4; ++r) {
+                store_c(p, o.m0 + wm + i * 16 + g + 8 * (r / 2), o.n0 + wn + j * 8 + 2 * tig + r % 2, acc[i][j][r]);
+            }
+}
+
+// ---- v4: BF16 tensor cores, 128x128x16, fp32 -> bf16 while staging ----------------------------------
+
+#define BF_LDW 12  // words per shared row: 8 bf16 pairs (k 0..15) + 4 padding, conflict-free fragment reads
+
+// This thread's 4 pairs (k, k+1) of each operand tile, converted to bf16x2 words.
+// A: pair slot s is row t/8 + 32s, pair t % 8 (k fastest); B: column t % 128, pair t/128 + 2s.
+template <class P> struct Bf16Stage {
+    int aOff[4];
+    typename P::BCol col;
+    unsigned wa[4], wb[4];
+    __device__ __forceinline__ void init(const P& p, int m0, int n0) {
+#pragma unroll
+        for (int s = 0; s < 4; ++s) aOff[s] = p.a_row(m0 + (int)threadIdx.x / 8 + 32 * s);
+        col = p.b_col(n0 + (int)threadIdx.x % 128);
+    }
+    __device__ __forceinline__ void load(const P& p, int k0) {
+        int k = k0 + 2 * ((int)threadIdx.x % 8), c0 = p.a_col(k), c1 = p.a_col(k + 1);
+#pragma unroll
+        for (int s = 0; s < 4; ++s) {
+            float lo = c0 >= 0 && aOff[s] >= 0 ? p.A[aOff[s] + c0] : 0.f;
+            float hi = c1 >= 0 && aOff[s] >= 0 ? p.A[aOff[s] + c1] : 0.f;
+            wa[s] = pack_bf16x2(lo, hi);
+            int kb = k0 + 2 * ((int)threadIdx.x / 128 + 2 * s);
+            wb[s] = pack_bf16x2(load_or0(p.b_at(kb, col)), load_or0(p.b_at(kb + 1, col)));
+        }
+    }
+    __device__ __forceinline__ void store(unsigned (*As)[BF_LDW], unsigned (*Bs)[BF_LDW]) const {
+#pragma unroll
+        for (int s = 0; s < 4; ++s) {
+            As[threadIdx.x / 8 + 32 * s][threadIdx.x % 8] = wa[s];
+            Bs[threadIdx.x % 128][threadIdx.x / 128 + 2 * s] = wb[s];
+        }
+    }
+};
+
+template <class P> __device__ void gemm_bf16_tile(const P& p, int tm, int tn) {
+    __shared__ __align__(16) unsigned As[2][JD_GEMM_BM][BF_LDW];  // [m][k pair]
+    __shared__ __align__(16) unsigned Bs[2][JD_GEMM_BN][BF_LDW];  // [n][k pair]
+    int m0 = tm * JD_GEMM_BM, n0 = tn * JD_GEMM_BN;
+    int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, tig = lane % 4;
+    int wm = (warp / 4) * 64, wn = (warp % 4) * 32;
+    float acc[4][4][4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+#pragma unroll
+            for (int r = 0; r < 4; ++r) acc[i][j][r] = 0.f;
+
+    Bf16Stage<P> st;
+    st.init(p, m0, n0);
+    int tiles = (p.K - p.kbeg + TC_BK - 1) / TC_BK;
+    st.load(p, p.kbeg);
+    st.store(As[0], Bs[0]);
+    __syncthreads();
+    for (int kt = 0; kt < tiles; ++kt) {
+        int s = kt & 1;
+        bool more = kt + 1 < tiles;
+        if (more) {  // the next tile's global loads are in flight during this tile's mma
+            st.load(p, p.kbeg + (kt + 1) * TC_BK);
+        }
+        unsigned a[4][4], b[4][2];
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            int m = wm + i * 16 + g;
+            a[i][0] = As[s][m][tig];
+            a[i][1] = As[s][m + 8][tig];
+            a[i][2] = As[s][m][tig + 4];
+            a[i][3] = As[s][m + 8][tig + 4];
+        }
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+            int n = wn + j * 8 + g;
+            b[j][0] = Bs[s][n][tig];
+            b[j][1] = Bs[s][n][tig + 4];
+        }
+#pragma unroll
+        for (int i = 0; i < 4; ++i)
+#pragma unroll
+            for (int j = 0; j < 4; ++j) mma_bf16(acc[i][j], a[i], b[j]);
+        if (more) st.store(As[s ^ 1], Bs[s ^ 1]);  // stage s^1 was last read before the previous barrier
+        __syncthreads();
+    }
+    COrigin o(m0, n0);
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+#pragma unroll
+            for (int r = 0; r < 4; ++r) {
+                store_c(p, o.m0 + wm + i * 16 + g + 8 * (r / 2), o.n0 + wn + j * 8 + 2 * tig + r % 2, acc[i][j][r]);
+            }
+}
+
+// ---- the tiled versions' grid: block x -> (tile m, tile n), block y strides over the batch --------
+
+enum GemmVersion { GEMM_SIMT = 2, GEMM_TF32 = 3, GEMM_BF16 = 4 };
+
+template <int V, class P> __device__ void gemm_tiled(const P& p0) {
+    int tilesM = (p0.M + JD_GEMM_BM - 1) / JD_GEMM_BM;
+    int tm = blockIdx.x % tilesM, tn = blockIdx.x / tilesM;
+    for (int z = blockIdx.y; z < p0.batch; z += gridDim.y) {
+        P p = p0;
+        p.select(z);
+        if constexpr (V == GEMM_SIMT) gemm_simt_tile(p, tm, tn);
+        else if constexpr (V == GEMM_TF32) gemm_tf32_tile(p, tm, tn);
+        else gemm_bf16_tile(p, tm, tn);
+    }
+}
+
+#endif  // JD_GEMM_CUH
