@@ -108,6 +108,9 @@ template <> struct Cast<i64, i64> { __device__ static i64 of(i64 v) { return v; 
 template <typename T> struct Acc { typedef double type; };
 template <> struct Acc<i64> { typedef i64 type; };
 
+// A pointer that float4 / double2 loads and stores may use.
+__device__ __forceinline__ bool aligned16(const void* p) { return (((u64)p) & 15ULL) == 0; }
+
 // ---- warp and block reductions -----------------------------------------------------------------
 
 struct SumOp {

@@ -142,8 +142,6 @@ template <> struct Binary<i64> {
     }
 };
 
-__device__ __forceinline__ bool aligned16(const void* p) { return (((u64)p) & 15ULL) == 0; }
-
 // ---- fill --------------------------------------------------------------------------------------
 
 template <typename T>

@@ -1,10 +1,11 @@
 package org.jdiffusion.bench;
 
 import org.jdiffusion.autograd.Variable;
-import org.jdiffusion.kernels.cpu.fast.FastAdamW;
 import org.jdiffusion.nn.optim.Adam;
 import org.jdiffusion.nn.unet.UNet;
 import org.jdiffusion.nn.unet.UNetConfig;
+import org.jdiffusion.tensor.AdamHyper;
+import org.jdiffusion.tensor.Backend;
 import org.jdiffusion.tensor.Generator;
 import org.jdiffusion.tensor.Rand;
 import org.jdiffusion.tensor.Tensor;
@@ -15,6 +16,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -25,8 +27,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One AdamW step over the reference U-Net's 1,624,577 parameters (245 tensors): the fused kernel
- * ({@link FastAdamW}, 28 bytes per parameter) and nn's optimizer, which composes it from tensor ops.
+ * One AdamW step and one EMA update over the reference U-Net's 1,624,577 parameters (245 tensors)
+ * through the backend ops ({@code Backend.adamStep}, 28 bytes per parameter; {@code emaUpdate},
+ * 12 bytes) of the chosen CPU backend ({@code fast}: {@code FastAdamW}/{@code FastEma};
+ * {@code reference}: float64 scalar), and nn's {@link Adam} optimizer, which makes the same call
+ * after collecting its parameters and state.
  */
 @State(Scope.Thread)
 @BenchmarkMode({Mode.AverageTime, Mode.Throughput})
@@ -35,13 +40,18 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Djdiffusion.cpu=fast"})
 public class AdamWBench {
+    @Param({"fast"})
+    public String backend;
+
     private final List<Tensor> p = new ArrayList<>(), g = new ArrayList<>(), m = new ArrayList<>(), v = new ArrayList<>();
-    private FastAdamW.Config config;
-    private Adam composite;
+    private final List<Tensor> shadow = new ArrayList<>();
+    private Backend be;
+    private Adam optimizer;
     private long step, count;
 
     @Setup(Level.Trial)
     public void setup() {
+        be = Work.backend(backend);
         UNet net = new UNet(UNetConfig.mnistSmall(), new Generator(7));
         Generator gen = new Generator(8);
         for (Variable x : net.parameters()) {
@@ -51,23 +61,30 @@ public class AdamWBench {
             x.setGrad(grad);
             m.add(Tensor.zeros(x.data().shape()));
             v.add(Tensor.zeros(x.data().shape()));
+            shadow.add(x.data().copy());
             count += x.data().numel();
         }
-        config = new FastAdamW.Config(1e-4, 0.9, 0.999, 1e-8, 0.01);
-        composite = Adam.adamW(net.namedParameters(), 1e-4, 0.01);
+        optimizer = Adam.adamW(net.namedParameters(), 1e-4, 0.01);
     }
 
     @Benchmark
-    public List<Tensor> fused(Work.Bytes b) {
-        FastAdamW.step(p, g, m, v, config, ++step);
+    public List<Tensor> adamStep(Work.Bytes b) {
+        be.adamStep(p, g, m, v, new AdamHyper(1e-4, 0.9, 0.999, 1e-8, 0.01, true, ++step));
         b.mbyte += 28.0 * count / 1e6;
         return p;
     }
 
     @Benchmark
-    public Adam composite(Work.Bytes b) {
-        composite.step();
+    public List<Tensor> emaUpdate(Work.Bytes b) {
+        be.emaUpdate(shadow, p, 0.9999);
+        b.mbyte += 12.0 * count / 1e6;
+        return shadow;
+    }
+
+    @Benchmark
+    public Adam optimizerStep(Work.Bytes b) {
+        optimizer.step();
         b.mbyte += 28.0 * count / 1e6;
-        return composite;
+        return optimizer;
     }
 }

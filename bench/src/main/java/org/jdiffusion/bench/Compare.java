@@ -3,10 +3,10 @@ package org.jdiffusion.bench;
 import org.jdiffusion.autograd.LossFunctions;
 import org.jdiffusion.autograd.Variable;
 import org.jdiffusion.kernels.cpu.CpuParallel;
-import org.jdiffusion.kernels.cpu.fast.FastAdamW;
 import org.jdiffusion.nn.optim.Adam;
 import org.jdiffusion.nn.unet.UNet;
 import org.jdiffusion.nn.unet.UNetConfig;
+import org.jdiffusion.tensor.AdamHyper;
 import org.jdiffusion.tensor.Conv;
 import org.jdiffusion.tensor.Conv2dParams;
 import org.jdiffusion.tensor.DType;
@@ -14,6 +14,7 @@ import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Generator;
 import org.jdiffusion.tensor.Linalg;
 import org.jdiffusion.tensor.Norm;
+import org.jdiffusion.tensor.Optim;
 import org.jdiffusion.tensor.Rand;
 import org.jdiffusion.tensor.Tensor;
 
@@ -117,9 +118,9 @@ public final class Compare {
                 m2.add(Tensor.zeros(v.data().shape()));
                 count += v.data().numel();
             }
-            FastAdamW.Config c = new FastAdamW.Config(1e-4, 0.9, 0.999, 1e-8, 0.01);
             long[] t = {0};
-            return new Case(p.size() + " tensors, " + count + " params", 28.0 * count / 1e9, "GB", () -> FastAdamW.step(p, g, m1, m2, c, ++t[0]));
+            return new Case(p.size() + " tensors, " + count + " params", 28.0 * count / 1e9, "GB",
+                    () -> Optim.adamStep(p, g, m1, m2, new AdamHyper(1e-4, 0.9, 0.999, 1e-8, 0.01, true, ++t[0])));
         });
         m.put("unet_forward", () -> {
             UNet net = new UNet(UNetConfig.mnistSmall(), new Generator(7));

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * to an exercise: fresh random inputs (strided where the op takes views), run through the public
  * frontend or, for backward and in-place kernels, the backend itself with NaN-poisoned outputs, and
  * compared with a float64 definition written in the tests ({@link ConformanceReference},
- * {@link ElementwiseTest#ref}, {@link ReduceTest}). A method without an exercise fails the build, and
+ * {@link ElementwiseTest#ref}, {@link ReduceTest}, {@link OptimTensors}). A method without an exercise fails the build, and
  * a backend without a kernel (UnsupportedOperationException) fails its op by name.
  */
 class BackendConformanceTest {
@@ -83,6 +83,8 @@ class BackendConformanceTest {
         EXERCISES.put("scatterAdd", StructuredExercises::scatterAdd);
         EXERCISES.put("indexSelect", StructuredExercises::indexSelect);
         EXERCISES.put("indexAdd", StructuredExercises::indexAdd);
+        EXERCISES.put("adamStep", OptimExercises::adamStep);
+        EXERCISES.put("emaUpdate", OptimExercises::emaUpdate);
     }
 
     static Set<String> backendMethods() {

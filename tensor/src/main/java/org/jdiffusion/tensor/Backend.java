@@ -1,5 +1,7 @@
 package org.jdiffusion.tensor;
 
+import java.util.List;
+
 /**
  * The closed list of primitive and fused ops that every device implements. The frontend
  * ({@link Tensor} and the op classes beside it) checks shapes, dtypes and devices, allocates every
@@ -137,6 +139,25 @@ public interface Backend {
 
     /** acc[..., index[i], ...] += src[..., i, ...] along dim (the backward of indexSelect). */
     void indexAdd(Tensor src, int dim, Tensor index, Tensor acc);
+
+    // ---- optimizers: fused, many tensors per call ----------------------------------------------
+
+    /**
+     * One Adam step over many parameters at once, the update of {@link AdamHyper} applied to every
+     * element of every position i: params[i], m[i], v[i] are updated in place, grads[i] is only
+     * read. At each position the four tensors have one shape and one floating dtype; positions may
+     * differ in shape and dtype. Unlike the other ops, every tensor is contiguous (a flat run from
+     * its offset), and no written tensor overlaps another tensor of the call. Arithmetic in at least
+     * float32 for float32 tensors and float64 for float64 (the CPU reference uses float64 throughout).
+     */
+    void adamStep(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, AdamHyper h);
+
+    /**
+     * shadow[i] ← decay·shadow[i] + (1 − decay)·params[i] elementwise for every position i (an
+     * exponential moving average of weights); shadow[i] and params[i] of one shape and floating
+     * dtype, all contiguous, no shadow overlapping another tensor of the call; decay in [0, 1].
+     */
+    void emaUpdate(List<Tensor> shadow, List<Tensor> params, double decay);
 
     // ---- randomness ---------------------------------------------------------------------------
 

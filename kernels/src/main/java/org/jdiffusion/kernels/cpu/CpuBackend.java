@@ -1,9 +1,11 @@
 package org.jdiffusion.kernels.cpu;
 
+import org.jdiffusion.kernels.cpu.fast.FastAdamW;
 import org.jdiffusion.kernels.cpu.fast.FastAttention;
 import org.jdiffusion.kernels.cpu.fast.FastConv;
 import org.jdiffusion.kernels.cpu.fast.FastConvBackward;
 import org.jdiffusion.kernels.cpu.fast.FastElementwise;
+import org.jdiffusion.kernels.cpu.fast.FastEma;
 import org.jdiffusion.kernels.cpu.fast.FastLayerNorm;
 import org.jdiffusion.kernels.cpu.fast.FastMatmul;
 import org.jdiffusion.kernels.cpu.fast.FastNorm;
@@ -11,6 +13,7 @@ import org.jdiffusion.kernels.cpu.fast.FastRandom;
 import org.jdiffusion.kernels.cpu.fast.FastReduce;
 import org.jdiffusion.kernels.cpu.fast.FastResample;
 import org.jdiffusion.kernels.cpu.fast.FastSoftmax;
+import org.jdiffusion.tensor.AdamHyper;
 import org.jdiffusion.tensor.Backend;
 import org.jdiffusion.tensor.BinaryOp;
 import org.jdiffusion.tensor.Conv2dParams;
@@ -22,6 +25,9 @@ import org.jdiffusion.tensor.ReduceOp;
 import org.jdiffusion.tensor.Storage;
 import org.jdiffusion.tensor.Tensor;
 import org.jdiffusion.tensor.UnaryOp;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The CPU backend of the {@code cpu} device: the fast Vector API kernels of
@@ -184,6 +190,34 @@ public final class CpuBackend implements Backend {
         if (f32(dOut, q, k, v, mask, out, lse, dQ, dK, dV) && nonEmpty(q, k, v))
             FastAttention.backward(dOut, q, k, v, mask, scale, out, lse, dQ, dK, dV);
         else REF.attentionBackward(dOut, q, k, v, mask, scale, out, lse, dQ, dK, dV);
+    }
+
+    // ---- optimizers: float32 positions to the fast kernels, the others to the reference -------------
+
+    @Override
+    public void adamStep(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, AdamHyper h) {
+        List<List<Tensor>> fast = split(true, params, grads, m, v), ref = split(false, params, grads, m, v);
+        if (!fast.getFirst().isEmpty()) FastAdamW.step(fast.get(0), fast.get(1), fast.get(2), fast.get(3), h);
+        if (!ref.getFirst().isEmpty()) REF.adamStep(ref.get(0), ref.get(1), ref.get(2), ref.get(3), h);
+    }
+
+    @Override
+    public void emaUpdate(List<Tensor> shadow, List<Tensor> params, double decay) {
+        List<List<Tensor>> fast = split(true, shadow, params), ref = split(false, shadow, params);
+        if (!fast.getFirst().isEmpty()) FastEma.update(fast.get(0), fast.get(1), decay);
+        if (!ref.getFirst().isEmpty()) REF.emaUpdate(ref.get(0), ref.get(1), decay);
+    }
+
+    /** The positions whose tensors are (or, with f32 false, are not) float32, each list filtered alike. */
+    @SafeVarargs
+    private static List<List<Tensor>> split(boolean f32, List<Tensor>... lists) {
+        List<List<Tensor>> out = new ArrayList<>();
+        for (List<Tensor> l : lists) {
+            List<Tensor> kept = new ArrayList<>();
+            for (int i = 0; i < l.size(); i++) if ((lists[0].get(i).dtype() == DType.FLOAT32) == f32) kept.add(l.get(i));
+            out.add(kept);
+        }
+        return out;
     }
 
     // ---- indexing (reference kernels) and randomness ----------------------------------------------

@@ -1,5 +1,6 @@
 package org.jdiffusion.kernels.cpu;
 
+import org.jdiffusion.tensor.AdamHyper;
 import org.jdiffusion.tensor.Backend;
 import org.jdiffusion.tensor.BinaryOp;
 import org.jdiffusion.tensor.Conv2dParams;
@@ -11,6 +12,8 @@ import org.jdiffusion.tensor.ReduceOp;
 import org.jdiffusion.tensor.Storage;
 import org.jdiffusion.tensor.Tensor;
 import org.jdiffusion.tensor.UnaryOp;
+
+import java.util.List;
 
 /**
  * The CPU reference backend: plain scalar kernels, parallel over the {@link CpuParallel} pool for
@@ -103,6 +106,13 @@ public final class CpuReferenceBackend implements Backend {
     @Override public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) { CpuIndex.indexSelect(x, dim, index, out); }
 
     @Override public void indexAdd(Tensor src, int dim, Tensor index, Tensor acc) { CpuIndex.indexAdd(src, dim, index, acc); }
+
+    @Override
+    public void adamStep(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, AdamHyper h) {
+        CpuOptim.adamStep(params, grads, m, v, h);
+    }
+
+    @Override public void emaUpdate(List<Tensor> shadow, List<Tensor> params, double decay) { CpuOptim.emaUpdate(shadow, params, decay); }
 
     @Override
     public void random(Philox.Distribution dist, long seed, long offset, double a, double b, Tensor out) {

@@ -1,6 +1,7 @@
 package org.jdiffusion.kernels.cuda;
 
 import jcuda.driver.JCudaDriver;
+import org.jdiffusion.tensor.AdamHyper;
 import org.jdiffusion.tensor.Backend;
 import org.jdiffusion.tensor.BinaryOp;
 import org.jdiffusion.tensor.Conv2dParams;
@@ -14,6 +15,7 @@ import org.jdiffusion.tensor.Tensor;
 import org.jdiffusion.tensor.UnaryOp;
 
 import java.lang.ref.Reference;
+import java.util.List;
 
 /**
  * The CUDA backend of one device: hand-written kernels (kernels/src/main/cuda) launched through
@@ -217,6 +219,22 @@ public final class CudaBackend implements Backend {
     @Override public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) { CudaIndexing.indexSelect(ctx, x, dim, index, out); keep(x, index, out); }
 
     @Override public void indexAdd(Tensor src, int dim, Tensor index, Tensor acc) { CudaIndexing.indexAdd(ctx, src, dim, index, acc); keep(src, index, acc); }
+
+    @Override
+    public void adamStep(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v, AdamHyper h) {
+        CudaOptim.adamStep(ctx, params, grads, m, v, h);
+        Reference.reachabilityFence(params);
+        Reference.reachabilityFence(grads);
+        Reference.reachabilityFence(m);
+        Reference.reachabilityFence(v);
+    }
+
+    @Override
+    public void emaUpdate(List<Tensor> shadow, List<Tensor> params, double decay) {
+        CudaOptim.emaUpdate(ctx, shadow, params, decay);
+        Reference.reachabilityFence(shadow);
+        Reference.reachabilityFence(params);
+    }
 
     @Override
     public void random(Philox.Distribution dist, long seed, long offset, double a, double b, Tensor out) {

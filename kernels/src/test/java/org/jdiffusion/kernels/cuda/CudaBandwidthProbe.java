@@ -1,5 +1,6 @@
 package org.jdiffusion.kernels.cuda;
 
+import org.jdiffusion.tensor.AdamHyper;
 import org.jdiffusion.tensor.BinaryOp;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
@@ -56,6 +57,14 @@ class CudaBandwidthProbe {
         return best;
     }
 
+    /** t cut into k contiguous, disjoint pieces. */
+    private static List<Tensor> slices(Tensor t, int k) {
+        List<Tensor> out = new ArrayList<>();
+        int len = t.numel() / k;
+        for (int i = 0; i < k; i++) out.add(t.narrow(0, i * len, len));
+        return out;
+    }
+
     private void measure(String op, long bytes, Runnable r) { rows.add(new Row(op, bytes, time(r))); }
 
     @Test void measureMemoryBoundKernels() throws IOException {
@@ -100,6 +109,12 @@ class CudaBandwidthProbe {
         measure("upsampleNearest x2 f32 [16, 64, 128, 128]", f / 4 + f, () -> be.upsampleNearest(small, 2, 2, out.view(16, 64, 256, 256)));
         measure("avgPool2d k2 s2 f32 [16, 64, 256, 256]", f + f / 4,
                 () -> be.avgPool2d(a.view(16, 64, 256, 256), 2, 2, out.narrow(0, 0, n / 4).view(16, 64, 128, 128)));
+        int parts = 256;                                                   // the multi-tensor optimizer ops over 256 tensors of 256 Ki
+        List<Tensor> ps = slices(a, parts), gs = slices(b, parts), ms = slices(out, parts),
+                vs = slices(Tensor.zeros(DType.FLOAT32, GPU, n), parts);
+        AdamHyper h = new AdamHyper(1e-4, 0.9, 0.999, 1e-8, 0.01, true, 1);
+        measure("adamStep f32, 256 tensors of 256 Ki", 7 * f, () -> be.adamStep(ps, gs, ms, vs, h));
+        measure("emaUpdate f32, 256 tensors of 256 Ki", 3 * f, () -> be.emaUpdate(ms, gs, 0.999));
         measure("random normal f32", f, () -> be.random(Philox.Distribution.NORMAL, 7, 0, 0, 1, out));
 
         double ref = rows.getFirst().gbs();

@@ -90,7 +90,8 @@ class CudaSourcesTest {
         }
         for (String s : floats)
             for (String k : new String[]{"softmax_", "softmax_backward_", "layer_norm_", "layer_norm_backward_", "layer_norm_param_grads_",
-                    "group_norm_", "group_norm_backward_", "group_norm_param_grads_", "avg_pool2d_", "avg_pool2d_backward_"})
+                    "group_norm_", "group_norm_backward_", "group_norm_param_grads_", "avg_pool2d_", "avg_pool2d_backward_",
+                    "adam_step_", "ema_update_"})
                 want.add(k + s);
         for (String v : new String[]{"naive_f32", "naive_f64", "simt_f32", "tf32_f32", "bf16_f32"}) {
             want.add("gemm_" + v);

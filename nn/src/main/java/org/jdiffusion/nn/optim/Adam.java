@@ -1,8 +1,11 @@
 package org.jdiffusion.nn.optim;
 
 import org.jdiffusion.autograd.Variable;
+import org.jdiffusion.tensor.AdamHyper;
+import org.jdiffusion.tensor.Optim;
 import org.jdiffusion.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +18,9 @@ import java.util.Map;
  *   p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
  * </pre>
  * t is the optimizer's step count, shared by all parameters (each is expected to get a gradient
- * every step, as in a U-Net).
+ * every step, as in a U-Net). Each step is one {@link Optim#adamStep} call over every parameter
+ * with a gradient (the fused kernel of the parameters' device); parameters and state must be
+ * contiguous, gradients are made so.
  */
 public final class Adam extends Optimizer {
     private final double beta1, beta2, eps, weightDecay;
@@ -43,18 +48,16 @@ public final class Adam extends Optimizer {
 
     public boolean decoupled() { return decoupled; }
 
-    @Override protected void update(String name, Tensor p, Tensor g) {
-        if (weightDecay != 0) {
-            if (decoupled) p.mulInPlace(1 - lr() * weightDecay);
-            else g = g.add(p.mul(weightDecay));
+    /** One fused step of every parameter with a gradient ({@link Optim#adamStep}); m and v start as zeros. */
+    @Override protected void update(List<String> names, List<Tensor> params, List<Tensor> grads) {
+        List<Tensor> g = new ArrayList<>(), m = new ArrayList<>(), v = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            Tensor p = params.get(i);
+            g.add(grads.get(i).contiguous());
+            m.add(slot(names.get(i), "m", p));
+            v.add(slot(names.get(i), "v", p));
         }
-        Tensor m = slot(name, "m", p), v = slot(name, "v", p);
-        m.mulInPlace(beta1).addInPlace(g.mul(1 - beta1));
-        v.mulInPlace(beta2).addInPlace(g.square().mul(1 - beta2));
-        long t = steps();
-        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        Tensor denom = v.sqrt().div(Math.sqrt(bc2)).add(eps);
-        p.subInPlace(m.div(denom).mul(lr() / bc1));
+        Optim.adamStep(params, g, m, v, new AdamHyper(lr(), beta1, beta2, eps, weightDecay, decoupled, steps()));
     }
 
     @Override protected List<String> slots() { return List.of("m", "v"); }

@@ -3,16 +3,20 @@ package org.jdiffusion.nn.optim;
 import org.jdiffusion.autograd.Grad;
 import org.jdiffusion.autograd.Variable;
 import org.jdiffusion.nn.Module;
+import org.jdiffusion.tensor.Optim;
 import org.jdiffusion.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * An exponential moving average of a model's parameters (buffers are copied), the weights that
  * diffusion models sample with. After update n (1-based) the decay is
  * d_n = min(decay, (1 + n)/(warmup + n)) with warm-up, else {@code decay}, and
- * shadow ← d_n·shadow + (1 − d_n)·param. {@link #swapInto} puts the averages into the model for
+ * shadow ← d_n·shadow + (1 − d_n)·param, all parameters in one {@link Optim#emaUpdate} call.
+ * {@link #swapInto} puts the averages into the model for
  * sampling and puts the trained weights back when closed.
  */
 public final class Ema {
@@ -43,13 +47,19 @@ public final class Ema {
         double d = decayAt(updates);
         try (var ng = Grad.noGrad()) {
             Map<String, Variable> params = model.namedParameters();
+            List<Tensor> averaged = new ArrayList<>(), sources = new ArrayList<>();
             for (var e : model.stateDict().entrySet()) {
                 Tensor s = shadow.get(e.getKey());
                 if (s == null) throw new IllegalArgumentException("Ema.update: the model has '" + e.getKey() + "' which the average lacks");
                 Tensor p = e.getValue();
-                if (params.containsKey(e.getKey()) && p.dtype().isFloating()) s.mulInPlace(d).addInPlace(p.mul(1 - d));
-                else s.copyFrom(p);
+                if (params.containsKey(e.getKey()) && p.dtype().isFloating()) {
+                    averaged.add(s);
+                    sources.add(p.contiguous());
+                } else {
+                    s.copyFrom(p);
+                }
             }
+            Optim.emaUpdate(averaged, sources, d);
         }
     }
 

@@ -45,19 +45,32 @@ public abstract class Optimizer {
     /** Steps taken so far. */
     public final long steps() { return steps; }
 
-    /** One update of every parameter that has a gradient; parameters without one are left alone. */
+    /**
+     * One update of every parameter that has a gradient, all in one {@link #update} call;
+     * parameters without one are left alone.
+     */
     public final void step() {
         steps++;
         try (var ng = Grad.noGrad()) {
+            List<String> names = new ArrayList<>();
+            List<Tensor> ps = new ArrayList<>(), gs = new ArrayList<>();
             for (var e : params.entrySet()) {
                 Tensor g = e.getValue().grad();
-                if (g != null) update(e.getKey(), e.getValue().data(), g);
+                if (g == null) continue;
+                names.add(e.getKey());
+                ps.add(e.getValue().data());
+                gs.add(g);
             }
+            if (!names.isEmpty()) update(names, ps, gs);
         }
     }
 
-    /** Updates {@code p} in place from gradient {@code g} at step {@link #steps()} (1-based). */
-    protected abstract void update(String name, Tensor p, Tensor g);
+    /**
+     * Updates each {@code params.get(i)} (named {@code names.get(i)}) in place from gradient
+     * {@code grads.get(i)} at step {@link #steps()} (1-based); the lists hold the parameters that
+     * have a gradient, in registration order.
+     */
+    protected abstract void update(List<String> names, List<Tensor> params, List<Tensor> grads);
 
     /** The named state slot of a parameter, created as zeros like p on first use. */
     protected final Tensor slot(String name, String slot, Tensor p) {

@@ -27,7 +27,11 @@ public final class Sgd extends Optimizer {
 
     public Sgd(Map<String, Variable> params, double lr, double momentum) { this(params, lr, momentum, 0, false); }
 
-    @Override protected void update(String name, Tensor p, Tensor g) {
+    @Override protected void update(List<String> names, List<Tensor> params, List<Tensor> grads) {
+        for (int i = 0; i < names.size(); i++) update(names.get(i), params.get(i), grads.get(i));
+    }
+
+    private void update(String name, Tensor p, Tensor g) {
         if (weightDecay != 0) g = g.add(p.mul(weightDecay));
         Tensor d = g;
         if (momentum != 0) {
