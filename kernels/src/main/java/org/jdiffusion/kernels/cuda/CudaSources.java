@@ -19,7 +19,7 @@ final class CudaSources {
 
     /** Every file of kernels/src/main/cuda (CudaSourcesTest keeps this list complete). */
     static final List<String> FILES = List.of(
-            "common.cuh", "elementwise.cu", "index.cu", "norm.cu", "random.cu", "reduce.cu", "resample.cu", "softmax.cu");
+            "attention.cu", "common.cuh", "elementwise.cu", "index.cu", "norm.cu", "random.cu", "reduce.cu", "resample.cu", "softmax.cu");
 
     /** The translation unit: one #include per .cu file, in name order (as the build generates it). */
     static String umbrella() {
