@@ -190,13 +190,15 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale, Tensor out, Tensor lse) {
-        throw new UnsupportedOperationException("cuda attention: lands with the GEMM kernels");
+        CudaAttention.forward(ctx, q, k, v, mask, scale, out, lse);
+        keep(q, k, v, mask, out, lse);
     }
 
     @Override
     public void attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor mask, double scale,
                                   Tensor out, Tensor lse, Tensor dQ, Tensor dK, Tensor dV) {
-        throw new UnsupportedOperationException("cuda attentionBackward: lands with the GEMM kernels");
+        CudaAttention.backward(ctx, dOut, q, k, v, mask, scale, out, lse, dQ, dK, dV);
+        keep(dOut, q, k, v, mask, out, lse, dQ, dK, dV);
     }
 
     @Override public void gather(Tensor x, int dim, Tensor index, Tensor out) { CudaIndexing.gather(ctx, x, dim, index, out); keep(x, index, out); }

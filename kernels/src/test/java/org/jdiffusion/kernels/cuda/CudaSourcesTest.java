@@ -118,7 +118,7 @@ class CudaSourcesTest {
         for (int i = 0; i < ps.length && i < args.length; i++)
             body = body.replaceAll("\\b" + Pattern.quote(ps[i]) + "\\b", Matcher.quoteReplacement(args[i].trim()));
         body = body.replace("##", "");
-        Matcher k = Pattern.compile("__global__ void (\\w+)\\(").matcher(body);
+        Matcher k = Pattern.compile("__global__ void (?:__launch_bounds__\\([^)]*\\)\\s*)?(\\w+)\\(").matcher(body);
         while (k.find()) out.add(k.group(1));
         Matcher nested = Pattern.compile("(JD_\\w+)\\(([^)]*)\\)").matcher(body);
         while (nested.find()) expand(nested.group(1), nested.group(2).split(","), params, bodies, out);
