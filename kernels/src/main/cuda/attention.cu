@@ -24,7 +24,7 @@
 // Variants: D = Dv in {16, 32, 64, 128} with exact trip counts, and "any" for D, Dv <= 256 (guarded).
 // Compute in the tensors' dtype (float32 or float64), expf/exp, no tensor cores.
 //
-// FLOPs: forward 2*BH*Tq*Tk*(D + Dv); backward 2*BH*Tq*Tk*(3D + 4Dv) with the recomputed products
+// FLOPs: forward 2*BH*Tq*Tk*(D + Dv); backward 2*BH*Tq*Tk*(4D + 3Dv) with the two recomputed products
 // (plus BH*Tq*Tk exponentials per pass).
 // Bytes moved (s = dtype size; with R = ROWS, K and V are re-read once per query tile, from L2 mostly):
 // forward s*BH*(Tq*D + Tq*Dv + Tq + ceil(Tq/R)*Tk*(D + Dv)) (+ Tq*Tk mask); backward about 3x that.
