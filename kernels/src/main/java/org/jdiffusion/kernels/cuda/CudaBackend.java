@@ -23,7 +23,7 @@ import java.util.List;
  * and {@link #synchronize} are the synchronisation points where kernel failures and device-side
  * input errors surface, named by op. Beyond {@link Backend} it exposes streams, events and the
  * memory statistics of its caching allocator. Float32 GEMMs and convolutions run in the precision of
- * {@link #matmulMode()}. Attention kernels are not here yet and say so.
+ * {@link #matmulMode()}; attention is fused (FlashAttention-2 style, fp32/fp64 SIMT).
  */
 public final class CudaBackend implements Backend {
     private final CudaContext ctx;
@@ -203,13 +203,15 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale, Tensor out, Tensor lse) {
-        throw new UnsupportedOperationException("cuda attention: lands with the GEMM kernels");
+        CudaAttention.forward(ctx, q, k, v, mask, scale, out, lse);
+        keep(q, k, v, mask, out, lse);
     }
 
     @Override
     public void attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor mask, double scale,
                                   Tensor out, Tensor lse, Tensor dQ, Tensor dK, Tensor dV) {
-        throw new UnsupportedOperationException("cuda attentionBackward: lands with the GEMM kernels");
+        CudaAttention.backward(ctx, dOut, q, k, v, mask, scale, out, lse, dQ, dK, dV);
+        keep(dOut, q, k, v, mask, out, lse, dQ, dK, dV);
     }
 
     @Override public void gather(Tensor x, int dim, Tensor index, Tensor out) { CudaIndexing.gather(ctx, x, dim, index, out); keep(x, index, out); }

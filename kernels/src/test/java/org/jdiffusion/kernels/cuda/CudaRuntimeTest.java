@@ -79,11 +79,4 @@ class CudaRuntimeTest {
         assertTrue(s.contains("cuda:0") && s.contains("sm_") && s.contains("kernels: "), s);
         assertTrue(backend().context().kernelSource().contains("fatbin") || backend().context().kernelSource().contains("NVRTC"), s);
     }
-
-    @Test void attentionIsNotHereYetAndSaysSo() {
-        Tensor q = Tensor.ones(DType.FLOAT32, GPU, 1, 2, 2);
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> backend().attention(q, q, q, null, 1.0, Tensor.zeros(DType.FLOAT32, GPU, 1, 2, 2), Tensor.zeros(DType.FLOAT32, GPU, 1, 2)));
-        assertEquals("cuda attention: lands with the GEMM kernels", e.getMessage());
-    }
 }
