@@ -104,6 +104,79 @@ template <> struct Cast<float, i64> { __device__ static float of(i64 v) { return
 template <> struct Cast<double, i64> { __device__ static double of(i64 v) { return (double)v; } };
 template <> struct Cast<i64, i64> { __device__ static i64 of(i64 v) { return v; } };
 
+// ---- 16-bit floating storage ---------------------------------------------------------------------
+// bfloat16 (sign, 8 exponent, 7 mantissa bits: the top half of a float32) and float16 (IEEE binary16:
+// sign, 5 exponent bits of bias 15, 10 mantissa bits) held as bit patterns: cuda_bf16.h/cuda_fp16.h
+// pull in host headers, so the conversions are written out here with integer ops, bit for bit those
+// of HalfFloats.java: widening exact; narrowing rounds to nearest even once, overflows to +-Inf,
+// keeps subnormals exact, and turns NaN into 0x7FC0 (bf16) or sign|0x7E00 (f16).
+struct bf16 { unsigned short bits; };
+struct f16 { unsigned short bits; };
+
+__device__ __forceinline__ bf16 make_bf16(unsigned b) { bf16 h; h.bits = (unsigned short)b; return h; }
+__device__ __forceinline__ f16 make_f16(unsigned b) { f16 h; h.bits = (unsigned short)b; return h; }
+
+__device__ __forceinline__ float bf16_to_float(bf16 h) { return __uint_as_float((unsigned)h.bits << 16); }
+
+// Round to nearest even: add 0x7FFF plus the kept part's last bit, then drop the low 16 bits.
+__device__ __forceinline__ bf16 bf16_from_float(float f) {
+    unsigned u = __float_as_uint(f);
+    return make_bf16(f != f ? 0x7FC0u : (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+
+__device__ __forceinline__ float f16_to_float(f16 h) {
+    unsigned b = h.bits, sign = (b & 0x8000u) << 16, e = (b >> 10) & 0x1Fu, m = b & 0x3FFu;
+    if (e == 0x1Fu) return __uint_as_float(sign | 0x7F800000u | (m << 13));  // +-Inf, NaN (payload kept)
+    if (e == 0u) {                                                             // subnormal: m * 2^-24, exact
+        float v = (float)m * 5.9604644775390625e-8f;
+        return sign ? -v : v;
+    }
+    return __uint_as_float(sign | ((e + 112u) << 23) | (m << 13));           // exponent bias 15 -> 127
+}
+
+__device__ __forceinline__ f16 f16_from_float(float f) {
+    unsigned u = __float_as_uint(f), sign = (u >> 16) & 0x8000u, a = u & 0x7FFFFFFFu;
+    if (a > 0x7F800000u) return make_f16(sign | 0x7E00u);                     // NaN
+    if (a >= 0x477FF000u) return make_f16(sign | 0x7C00u);                    // |f| >= 65520, the tie above 65504: Inf
+    if (a >= 0x38800000u) {                                                    // normal: |f| >= 2^-14
+        unsigned r = a - 0x38000000u;                                          // exponent bias 127 -> 15
+        return make_f16(sign | ((r + 0xFFFu + ((r >> 13) & 1u)) >> 13));      // drop 13 bits, ties to even
+    }
+    // subnormal or zero: round(|f| * 2^24) to nearest even (the product is exact); 1024 is 2^-14 itself
+    return make_f16(sign | __float2uint_rn(__uint_as_float(a) * 16777216.0f));
+}
+
+// d narrowed to float with round-to-odd (truncate; set the last bit when inexact): one correct
+// rounding to a half format follows, since float keeps >= 2 more bits than either at every magnitude.
+__device__ __forceinline__ float jd_d2f_odd(double d) {
+    float f = __double2float_rz(d);
+    if (d == d && (double)f != d) f = __uint_as_float(__float_as_uint(f) | 1u);
+    return f;
+}
+
+__device__ __forceinline__ bf16 bf16_from_double(double d) { return bf16_from_float(jd_d2f_odd(d)); }
+__device__ __forceinline__ f16 f16_from_double(double d) {
+    if (d != d) return make_f16(__double_as_longlong(d) < 0 ? 0xFE00u : 0x7E00u);
+    return f16_from_float(jd_d2f_odd(d));
+}
+
+template <> struct Cast<bf16, float> { __device__ static bf16 of(float v) { return bf16_from_float(v); } };
+template <> struct Cast<bf16, double> { __device__ static bf16 of(double v) { return bf16_from_double(v); } };
+template <> struct Cast<bf16, i64> { __device__ static bf16 of(i64 v) { return bf16_from_double((double)v); } };
+template <> struct Cast<bf16, bf16> { __device__ static bf16 of(bf16 v) { return v; } };
+template <> struct Cast<bf16, f16> { __device__ static bf16 of(f16 v) { return bf16_from_float(f16_to_float(v)); } };
+template <> struct Cast<f16, float> { __device__ static f16 of(float v) { return f16_from_float(v); } };
+template <> struct Cast<f16, double> { __device__ static f16 of(double v) { return f16_from_double(v); } };
+template <> struct Cast<f16, i64> { __device__ static f16 of(i64 v) { return f16_from_double((double)v); } };
+template <> struct Cast<f16, bf16> { __device__ static f16 of(bf16 v) { return f16_from_float(bf16_to_float(v)); } };
+template <> struct Cast<f16, f16> { __device__ static f16 of(f16 v) { return v; } };
+template <> struct Cast<float, bf16> { __device__ static float of(bf16 v) { return bf16_to_float(v); } };
+template <> struct Cast<float, f16> { __device__ static float of(f16 v) { return f16_to_float(v); } };
+template <> struct Cast<double, bf16> { __device__ static double of(bf16 v) { return (double)bf16_to_float(v); } };
+template <> struct Cast<double, f16> { __device__ static double of(f16 v) { return (double)f16_to_float(v); } };
+template <> struct Cast<i64, bf16> { __device__ static i64 of(bf16 v) { return java_d2l((double)bf16_to_float(v)); } };
+template <> struct Cast<i64, f16> { __device__ static i64 of(f16 v) { return java_d2l((double)f16_to_float(v)); } };
+
 // Accumulator type of reductions: double for floating dtypes, int64 for int64.
 template <typename T> struct Acc { typedef double type; };
 template <> struct Acc<i64> { typedef i64 type; };

@@ -1,11 +1,12 @@
-// Elementwise kernels: fill, copy/cast, unary, binary, where.
+// Elementwise kernels: fill, copy/cast, unary, binary, where. bfloat16 and float16 (bit patterns,
+// common.cuh) have fill and copy/cast only: the backend rejects the computing ops for them.
 //
 // Shapes: x, a, b, cond, out share one logical shape of n elements (inputs may broadcast with
 // stride 0). Strided kernels take a Geom over that shape; *_contig kernels take dense operands
 // and, for float32 with 16-byte aligned pointers, move float4 vectors.
 //
-// Bytes moved (dense operands): fill n*s; copy n*(s_src + s_dst); unary 2*n*s; binary 3*n*s;
-// where n*(s_cond + 3*s). FLOPs: 1 per element (a few tens for the transcendental unary ops).
+// Bytes moved (dense operands; s the element size, 2 for bf16/f16): fill n*s; copy n*(s_src + s_dst);
+// unary 2*n*s; binary 3*n*s; where n*(s_cond + 3*s). FLOPs: 1 per element (a few tens for the transcendental unary ops).
 #include "common.cuh"
 
 // ---- the pointwise functions, per dtype --------------------------------------------------------
@@ -279,9 +280,11 @@ __device__ void where_strided(Geom<4> g, int n, const C* cond, const T* a, const
 
 // ---- entry points ------------------------------------------------------------------------------
 
-#define JD_ELEMENTWISE_T(sfx, T)                                                                      \
+#define JD_FILL_T(sfx, T)                                                                             \
     extern "C" __global__ void fill_##sfx(Geom<1> g, int n, T* out, T v) { fill_strided<T>(g, n, out, v); } \
-    extern "C" __global__ void fill_dense_##sfx(int n, T* out, T v) { fill_dense<T>(n, out, v); }        \
+    extern "C" __global__ void fill_dense_##sfx(int n, T* out, T v) { fill_dense<T>(n, out, v); }
+
+#define JD_ELEMENTWISE_T(sfx, T)                                                                      \
     extern "C" __global__ void unary_##sfx(int op, Geom<2> g, int n, const T* x, T* y) {                 \
         unary_strided<T>(op, g, n, x, y);                                                                \
     }                                                                                                    \
@@ -297,6 +300,11 @@ __device__ void where_strided(Geom<4> g, int n, const C* cond, const T* a, const
         binary_dense<T>(op, n, a, b, out, err);                                                          \
     }
 
+JD_FILL_T(f32, float)
+JD_FILL_T(f64, double)
+JD_FILL_T(i64, i64)
+JD_FILL_T(bf16, bf16)
+JD_FILL_T(f16, f16)
 JD_ELEMENTWISE_T(f32, float)
 JD_ELEMENTWISE_T(f64, double)
 JD_ELEMENTWISE_T(i64, i64)
@@ -307,10 +315,13 @@ JD_ELEMENTWISE_T(i64, i64)
     }                                                                                                  \
     extern "C" __global__ void copy_dense_##ss##_##ds(int n, const S* x, D* y) { copy_dense<S, D>(n, x, y); }
 
-#define JD_COPY_FROM(ss, S) JD_COPY(ss, S, f32, float) JD_COPY(ss, S, f64, double) JD_COPY(ss, S, i64, i64)
+#define JD_COPY_FROM(ss, S) JD_COPY(ss, S, f32, float) JD_COPY(ss, S, f64, double) JD_COPY(ss, S, i64, i64) \
+    JD_COPY(ss, S, bf16, bf16) JD_COPY(ss, S, f16, f16)
 JD_COPY_FROM(f32, float)
 JD_COPY_FROM(f64, double)
 JD_COPY_FROM(i64, i64)
+JD_COPY_FROM(bf16, bf16)
+JD_COPY_FROM(f16, f16)
 
 #define JD_WHERE(cs, C, ts, T)                                                                         \
     extern "C" __global__ void where_##cs##_##ts(Geom<4> g, int n, const C* cond, const T* a, const T* b, \

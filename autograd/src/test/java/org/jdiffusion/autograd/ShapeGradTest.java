@@ -1,6 +1,7 @@
 package org.jdiffusion.autograd;
 
 import org.jdiffusion.tensor.DType;
+import org.jdiffusion.tensor.HalfFloats;
 import org.jdiffusion.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +53,24 @@ class ShapeGradTest {
         assertArrayEquals(new double[]{2, 2, 2, 2, 2, 2}, x.grad().toDoubleArray());
         assertFalse(ShapeFunctions.cast(x, DType.INT64).requiresGrad());
         check(v -> ShapeFunctions.cast(v[0], DType.FLOAT64), randn(15, 3));
+    }
+
+    @Test void castThroughTheHalfTypesCarriesTheGradientRoundedToThem() {
+        for (DType half : new DType[]{DType.BFLOAT16, DType.FLOAT16}) {
+            Variable x = Variable.param(randn(31, 2, 3).to(DType.FLOAT32));
+            Tensor w = randn(32, 2, 3).to(DType.FLOAT32);
+            Variable h = ShapeFunctions.cast(x, half).mul(3);                  // computed on the widened values, stored as half
+            assertEquals(half, h.dtype());
+            ShapeFunctions.cast(h, DType.FLOAT32).mul(Variable.constant(w)).sum().backward();
+            assertEquals(DType.FLOAT32, x.grad().dtype());
+            // dX = cast(3 · cast(w, half), float32), each product rounded once to the half type
+            float[] wv = w.toFloatArray(), g = x.grad().toFloatArray();
+            for (int i = 0; i < wv.length; i++) {
+                double wh = half == DType.BFLOAT16 ? HalfFloats.bf16ToFloat(HalfFloats.bf16FromFloat(wv[i])) : HalfFloats.f16ToFloat(HalfFloats.f16FromFloat(wv[i]));
+                float want = half == DType.BFLOAT16 ? HalfFloats.bf16ToFloat(HalfFloats.bf16FromDouble(3 * wh)) : HalfFloats.f16ToFloat(HalfFloats.f16FromDouble(3 * wh));
+                assertEquals(want, g[i], half + " element " + i);
+            }
+        }
     }
 
     @Test void cat() {

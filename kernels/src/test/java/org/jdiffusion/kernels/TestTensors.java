@@ -3,6 +3,7 @@ package org.jdiffusion.kernels;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.HalfFloats;
 import org.jdiffusion.tensor.Rand;
 import org.jdiffusion.tensor.Tensor;
 
@@ -16,18 +17,43 @@ import static org.junit.jupiter.api.Assertions.fail;
 public final class TestTensors {
     private TestTensors() {}
 
-    /** Tolerances per dtype for ops computed in float32 vs a float64 reference. */
+    /**
+     * Tolerances per dtype for ops computed in float32 vs a float64 reference; bfloat16/float16
+     * results are rounded once to 8/11 significant bits (relative error 2⁻⁸/2⁻¹¹), doubled for a
+     * float32 computation before that rounding.
+     */
     public static double atol(DType dt) { return dt == DType.FLOAT64 ? 1e-10 : 1e-5; }
 
-    public static double rtol(DType dt) { return dt == DType.FLOAT64 ? 1e-10 : 1e-4; }
+    public static double rtol(DType dt) {
+        return switch (dt) {
+            case FLOAT64 -> 1e-10;
+            case BFLOAT16 -> 0x1p-7;
+            case FLOAT16 -> 0x1p-10;
+            default -> 1e-4;
+        };
+    }
+
+    /** v as stored in dt and read back (rounded to nearest even for the 16-bit dtypes, truncated for int64). */
+    public static double roundTo(DType dt, double v) {
+        return switch (dt) {
+            case FLOAT32 -> (float) v;
+            case FLOAT64 -> v;
+            case INT64 -> (double) (long) v;
+            case BFLOAT16 -> HalfFloats.bf16ToFloat(HalfFloats.bf16FromDouble(v));
+            case FLOAT16 -> HalfFloats.f16ToFloat(HalfFloats.f16FromDouble(v));
+        };
+    }
 
     /** A generator seeded from the test's name and a counter, so each test draws fresh values. */
     public static Generator gen(long seed) { return new Generator(seed); }
 
-    public static Tensor randn(Generator g, DType dt, int... shape) { return Rand.normal(g, 0, 1, dt, Device.CPU, shape); }
+    /** Normal draws; the 16-bit dtypes draw float32 and round (Rand draws no half type). */
+    public static Tensor randn(Generator g, DType dt, int... shape) {
+        return dt.isHalf() ? Rand.normal(g, 0, 1, DType.FLOAT32, Device.CPU, shape).to(dt) : Rand.normal(g, 0, 1, dt, Device.CPU, shape);
+    }
 
     public static Tensor uniform(Generator g, double lo, double hi, DType dt, int... shape) {
-        return Rand.uniform(g, lo, hi, dt, Device.CPU, shape);
+        return dt.isHalf() ? Rand.uniform(g, lo, hi, DType.FLOAT32, Device.CPU, shape).to(dt) : Rand.uniform(g, lo, hi, dt, Device.CPU, shape);
     }
 
     /**

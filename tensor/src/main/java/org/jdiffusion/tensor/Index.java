@@ -6,6 +6,7 @@ public final class Index {
 
     private static void checkIndex(String op, Tensor x, Tensor index) {
         TensorMath.checkSameDevice(op, x, index);
+        TensorMath.checkNotHalf(op, x);
         if (index.dtype() != DType.INT64)
             throw new IllegalArgumentException(op + ": index must be int64, got " + index.describe());
     }

@@ -5,6 +5,9 @@ public final class Rand {
     private Rand() {}
 
     private static Tensor draw(Philox.Distribution dist, Generator g, double a, double b, DType dtype, Device device, int[] shape) {
+        if (dtype.isHalf())
+            throw new IllegalArgumentException(dist.name().toLowerCase(java.util.Locale.ROOT) + ": cannot draw " + dtype
+                    + " directly (a storage dtype); draw in FLOAT32 and cast with .to(DType." + dtype.name() + ")");
         Tensor out = Tensor.zeros(dtype, device, shape);
         long offset = g.advance(out.numel());
         out.backend().random(dist, g.seed(), offset, a, b, out);

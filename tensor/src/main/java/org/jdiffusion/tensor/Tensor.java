@@ -116,6 +116,9 @@ public final class Tensor {
 
     public static Tensor of(double[] data, int... shape) { return fromHost(new HostStorage.F64(data.clone()), shape, Device.CPU); }
 
+    /** The values rounded to {@code dtype} (to nearest even for bfloat16/float16, see {@link HalfFloats}). */
+    public static Tensor of(float[] data, DType dtype, int... shape) { return of(data, shape).to(dtype); }
+
     public static Tensor ofLongs(long[] data, int... shape) { return fromHost(new HostStorage.I64(data.clone()), shape, Device.CPU); }
 
     /** Wraps host storage (not copied on the CPU) as a contiguous tensor on {@code device}. */
@@ -141,6 +144,8 @@ public final class Tensor {
             case HostStorage.F32 f -> new HostStorage.F32(f.data().clone());
             case HostStorage.F64 d -> new HostStorage.F64(d.data().clone());
             case HostStorage.I64 l -> new HostStorage.I64(l.data().clone());
+            case HostStorage.BF16 b -> new HostStorage.BF16(b.data().clone());
+            case HostStorage.F16 b -> new HostStorage.F16(b.data().clone());
         };
     }
 

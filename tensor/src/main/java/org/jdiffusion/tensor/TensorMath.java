@@ -13,12 +13,27 @@ public final class TensorMath {
     public static void checkSameDtype(String op, Tensor a, Tensor b) {
         if (a.dtype() != b.dtype())
             throw new IllegalArgumentException(op + ": dtype mismatch: " + a.describe() + " and " + b.describe()
-                    + " (expected one dtype; cast one with .to(dtype))");
+                    + " (expected one dtype; cast with .to(" + DType.promote(a.dtype(), b.dtype()).name() + "), the dtype both promote to)");
     }
 
+    /** float32 or float64: what every op computes on (bfloat16/float16 get {@link #checkNotHalf}'s error). */
     public static void checkFloating(String op, Tensor t) {
+        checkNotHalf(op, t);
         if (!t.dtype().isFloating())
             throw new IllegalArgumentException(op + ": needs a floating dtype (float32 or float64), got " + t.describe());
+    }
+
+    /** Any floating dtype, the 16-bit storage formats included: the elementwise ops and reductions. */
+    static void checkFloatingOrHalf(String op, Tensor t) {
+        if (!t.dtype().isFloating())
+            throw new IllegalArgumentException(op + ": needs a floating dtype (float32, float64, bfloat16 or float16), got " + t.describe());
+    }
+
+    /** Rejects bfloat16/float16 for the ops that compute only in float32/float64. */
+    public static void checkNotHalf(String op, Tensor t) {
+        if (t.dtype().isHalf())
+            throw new IllegalArgumentException(op + ": does not take " + t.dtype() + " (a storage dtype: fill, copy/cast, views, the "
+                    + "elementwise ops, where and reductions only), got " + t.describe() + "; cast with .to(DType.FLOAT32) first");
     }
 
     public static void checkWritable(String op, Tensor t) {
@@ -30,14 +45,14 @@ public final class TensorMath {
     }
 
     static Tensor unary(UnaryOp op, Tensor x) {
-        if (op.needsFloating()) checkFloating(op.opName(), x);
+        if (op.needsFloating()) checkFloatingOrHalf(op.opName(), x);
         Tensor out = Tensor.zeros(x.dtype(), x.device(), x.shape());
         x.backend().unary(op, x, out);
         return out;
     }
 
     static Tensor unaryInPlace(UnaryOp op, Tensor x) {
-        if (op.needsFloating()) checkFloating(op.opName(), x);
+        if (op.needsFloating()) checkFloatingOrHalf(op.opName(), x);
         checkWritable(op.opName(), x);
         x.backend().unary(op, x, x);
         return x;
@@ -47,7 +62,7 @@ public final class TensorMath {
         String name = op.opName();
         checkSameDevice(name, a, b);
         checkSameDtype(name, a, b);
-        if (op.needsFloating()) checkFloating(name, a);
+        if (op.needsFloating()) checkFloatingOrHalf(name, a);
         int[] shape = Shapes.broadcast(name, a.shape(), b.shape());
         Tensor out = Tensor.zeros(a.dtype(), a.device(), shape);
         a.backend().binary(op, a.expand(shape), b.expand(shape), out);
@@ -128,12 +143,12 @@ public final class TensorMath {
     }
 
     static Tensor mean(Tensor x, int[] dims, boolean keepdim) {
-        checkFloating("mean", x);
+        checkFloatingOrHalf("mean", x);
         return x.sum(dims, keepdim).div(reducedCount(x.shape(), dims));
     }
 
     static Tensor var(Tensor x, int[] dims, int correction, boolean keepdim) {
-        checkFloating("var", x);
+        checkFloatingOrHalf("var", x);
         int n = reducedCount(x.shape(), dims);
         if (n - correction <= 0)
             throw new IllegalArgumentException("var: " + n + " elements with correction " + correction + " leave no degrees of freedom");
@@ -142,7 +157,7 @@ public final class TensorMath {
     }
 
     static Tensor logsumexp(Tensor x, int[] dims, boolean keepdim) {
-        checkFloating("logsumexp", x);
+        checkFloatingOrHalf("logsumexp", x);
         Tensor m = x.max(dims, true);
         // rows that are all −∞ keep −∞ instead of NaN: shift by 0 there
         Tensor shift = Tensor.where(m.abs().lt(Double.POSITIVE_INFINITY), m, Tensor.zeros(m.dtype(), m.device(), m.shape()));

@@ -8,7 +8,9 @@ import org.jdiffusion.tensor.UnaryOp;
 /**
  * Reference elementwise kernels: fill, copy/cast, unary, binary, where. Values pass through the
  * float64 definitions of {@link UnaryOp#apply} and {@link BinaryOp#apply}; int64 ops use exact
- * integer arithmetic ({@link UnaryOp#applyLong}, {@link BinaryOp#applyLong}). Bytes moved: (inputs + 1) · numel · dtype size.
+ * integer arithmetic ({@link UnaryOp#applyLong}, {@link BinaryOp#applyLong}). bfloat16/float16 take
+ * the generic path: widened exactly to float64, computed there, rounded once to nearest even on store
+ * (a same-dtype copy moves the bit patterns). Bytes moved: (inputs + 1) · numel · dtype size.
  */
 final class CpuElementwise {
     private CpuElementwise() {}
@@ -22,9 +24,19 @@ final class CpuElementwise {
         });
     }
 
+    /** The bit patterns of a bfloat16/float16 storage, else null. */
+    private static short[] halfBits(HostStorage h) {
+        return h instanceof HostStorage.BF16(short[] b) ? b : h instanceof HostStorage.F16(short[] f) ? f : null;
+    }
+
     static void copy(Tensor src, Tensor out) {
         HostStorage s = host(src), o = host(out);
-        if (s instanceof HostStorage.F32 a && o instanceof HostStorage.F32 b) {
+        short[] hx = halfBits(s), hy = halfBits(o);
+        if (hx != null && hy != null && s.dtype() == o.dtype()) {   // bits, NaN payloads included
+            Strided.rows(out.shape(), new Tensor[]{src, out}, (offs, st, n) -> {
+                for (int i = 0, p = offs[0], q = offs[1]; i < n; i++, p += st[0], q += st[1]) hy[q] = hx[p];
+            });
+        } else if (s instanceof HostStorage.F32 a && o instanceof HostStorage.F32 b) {
             float[] x = a.data(), y = b.data();
             Strided.rows(out.shape(), new Tensor[]{src, out}, (offs, st, n) -> {
                 for (int i = 0, p = offs[0], q = offs[1]; i < n; i++, p += st[0], q += st[1]) y[q] = x[p];

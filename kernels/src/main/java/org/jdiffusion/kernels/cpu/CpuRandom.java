@@ -9,6 +9,8 @@ final class CpuRandom {
     private CpuRandom() {}
 
     static void fill(Philox.Distribution dist, long seed, long offset, double a, double b, Tensor out) {
+        if (out.dtype().isHalf())   // Rand rejects them: a float64 draw rounded to 16 bits could leave (a, b)
+            throw new IllegalArgumentException("random: draws float32, float64 or int64, not " + out.dtype() + " (draw in float32 and cast)");
         HostStorage o = (HostStorage) out.storage();
         int[] shape = out.shape();
         int n = out.dim() == 0 ? 1 : shape[shape.length - 1];

@@ -20,7 +20,7 @@ sealed interface RowBlock permits RowBlock.F32, RowBlock.F64 {
         return switch (dtype) {
             case FLOAT32 -> new F32(new float[rows][cols], cols);
             case FLOAT64 -> new F64(new double[rows][cols], cols);
-            case INT64 -> throw new IllegalStateException("RowBlock: int64 is not a floating dtype");
+            case INT64, BFLOAT16, FLOAT16 -> throw new IllegalStateException("RowBlock: computes in float32 or float64, not " + dtype);
         };
     }
 

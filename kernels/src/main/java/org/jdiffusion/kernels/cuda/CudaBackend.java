@@ -130,13 +130,31 @@ public final class CudaBackend implements Backend {
 
     @Override public void copy(Tensor src, Tensor out) { CudaElementwise.copy(ctx, src, out); keep(src, out); }
 
-    @Override public void unary(UnaryOp op, Tensor x, Tensor out) { CudaElementwise.unary(ctx, op, x, out); keep(x, out); }
+    // bfloat16/float16 reach only fill and copy here; the computing ops that the frontend lets them into say so
 
-    @Override public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) { CudaElementwise.binary(ctx, op, a, b, out); keep(a, b, out); }
+    @Override public void unary(UnaryOp op, Tensor x, Tensor out) {
+        CudaOps.checkNoHalf(op.opName(), x, out);
+        CudaElementwise.unary(ctx, op, x, out);
+        keep(x, out);
+    }
 
-    @Override public void where(Tensor cond, Tensor a, Tensor b, Tensor out) { CudaElementwise.where(ctx, cond, a, b, out); keep(cond, a, b, out); }
+    @Override public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        CudaOps.checkNoHalf(op.opName(), a, b, out);
+        CudaElementwise.binary(ctx, op, a, b, out);
+        keep(a, b, out);
+    }
 
-    @Override public void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) { CudaReductions.reduce(ctx, op, x, dims, out); keep(x, out); }
+    @Override public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        CudaOps.checkNoHalf("where", cond, a, b, out);
+        CudaElementwise.where(ctx, cond, a, b, out);
+        keep(cond, a, b, out);
+    }
+
+    @Override public void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out) {
+        CudaOps.checkNoHalf(op.opName(), x, out);
+        CudaReductions.reduce(ctx, op, x, dims, out);
+        keep(x, out);
+    }
 
     @Override public void matmul(Tensor a, Tensor b, Tensor out) { CudaMatmul.matmul(ctx, a, b, out, matmulMode); keep(a, b, out); }
 

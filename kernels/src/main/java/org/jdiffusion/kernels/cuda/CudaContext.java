@@ -202,7 +202,8 @@ public final class CudaContext {
 
     /**
      * Launches {@code kernel} for {@code op} on the current stream. Arguments: Integer (int),
-     * Long (pointer or int64), Double, Float, int[] (a struct of ints, e.g. a packed Geom).
+     * Long (pointer or int64), Double, Float, Short (a bfloat16/float16 bit pattern), int[] (a struct of
+     * ints, e.g. a packed Geom).
      */
     void launch(String op, String kernel, LaunchConfig cfg, Object... args) {
         bind();
@@ -213,6 +214,7 @@ public final class CudaContext {
                 case Long v -> Pointer.to(new long[]{v});
                 case Double v -> Pointer.to(new double[]{v});
                 case Float v -> Pointer.to(new float[]{v});
+                case Short v -> Pointer.to(new short[]{v});
                 case int[] a -> Pointer.to(a);
                 default -> throw new IllegalArgumentException("unsupported kernel argument " + args[i] + " for " + kernel);
             };

@@ -2,6 +2,7 @@ package org.jdiffusion.kernels.cuda;
 
 import org.jdiffusion.tensor.BinaryOp;
 import org.jdiffusion.tensor.DType;
+import org.jdiffusion.tensor.HalfFloats;
 import org.jdiffusion.tensor.Tensor;
 import org.jdiffusion.tensor.UnaryOp;
 
@@ -9,7 +10,7 @@ import static org.jdiffusion.kernels.cuda.CudaOps.ptr;
 import static org.jdiffusion.kernels.cuda.CudaOps.sfx;
 
 /**
- * Launches elementwise.cu: fill, copy/cast, unary, binary, where. Dense operands (after merging
+ * Launches elementwise.cu: fill, copy/cast, unary, binary, where (bfloat16/float16: fill and copy/cast only). Dense operands (after merging
  * contiguous dims) take the *_dense kernels (float4 vectors for float32), everything else the
  * strided kernels with a packed {@link CudaGeometry}.
  */
@@ -28,6 +29,8 @@ final class CudaElementwise {
             case FLOAT32 -> (float) v;
             case FLOAT64 -> v;
             case INT64 -> (long) v;
+            case BFLOAT16 -> HalfFloats.bf16FromDouble(v);
+            case FLOAT16 -> HalfFloats.f16FromDouble(v);
         };
         CudaGeometry g = CudaGeometry.of(out.shape(), out.strides());
         String s = sfx(out.dtype());

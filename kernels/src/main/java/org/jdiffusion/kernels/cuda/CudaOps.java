@@ -9,13 +9,26 @@ import java.util.Arrays;
 final class CudaOps {
     private CudaOps() {}
 
-    /** The kernel-name suffix of a dtype: f32, f64, i64. */
+    /** The kernel-name suffix of a dtype: f32, f64, i64, bf16, f16. */
     static String sfx(DType dt) {
         return switch (dt) {
             case FLOAT32 -> "f32";
             case FLOAT64 -> "f64";
             case INT64 -> "i64";
+            case BFLOAT16 -> "bf16";
+            case FLOAT16 -> "f16";
         };
+    }
+
+    /**
+     * bfloat16/float16 are storage-only on cuda (fill and copy/cast kernels): the computing ops name
+     * the dtype and the cast to make instead of launching a kernel that does not exist.
+     */
+    static void checkNoHalf(String op, Tensor... ts) {
+        for (Tensor t : ts)
+            if (t != null && t.dtype().isHalf())
+                throw new UnsupportedOperationException("cuda " + op + ": " + t.dtype() + " is storage-only on cuda (fill, copy/cast), got "
+                        + t.describe() + "; cast with .to(DType.FLOAT32) first");
     }
 
     static CudaStorage storage(Tensor t) { return (CudaStorage) t.storage(); }

@@ -47,6 +47,8 @@ final class PinnedStaging {
                 case HostStorage.F32 f -> b.asFloatBuffer().put(f.data(), start, len);
                 case HostStorage.F64 d -> b.asDoubleBuffer().put(d.data(), start, len);
                 case HostStorage.I64 l -> b.asLongBuffer().put(l.data(), start, len);
+                case HostStorage.BF16 h -> b.asShortBuffer().put(h.data(), start, len);
+                case HostStorage.F16 h -> b.asShortBuffer().put(h.data(), start, len);
             }
             CudaDriver.check(JCudaDriver.cuMemcpyHtoDAsync(dst.withByteOffset((long) start * es), host, bytes, stream.handle()),
                     "cuMemcpyHtoDAsync");
@@ -72,6 +74,8 @@ final class PinnedStaging {
                 case HostStorage.F32 f -> b.asFloatBuffer().get(f.data(), start, len);
                 case HostStorage.F64 d -> b.asDoubleBuffer().get(d.data(), start, len);
                 case HostStorage.I64 l -> b.asLongBuffer().get(l.data(), start, len);
+                case HostStorage.BF16 h -> b.asShortBuffer().get(h.data(), start, len);
+                case HostStorage.F16 h -> b.asShortBuffer().get(h.data(), start, len);
             }
         }
     }

@@ -88,6 +88,15 @@ class CudaSourcesTest {
                 want.add("where_" + s + "_" + d);
             }
         }
+        String[] storage = {"f32", "f64", "i64", "bf16", "f16"};   // bfloat16/float16: fill and copy/cast only
+        for (String s : storage) {
+            want.add("fill_" + s);
+            want.add("fill_dense_" + s);
+            for (String d : storage) {
+                want.add("copy_" + s + "_" + d);
+                want.add("copy_dense_" + s + "_" + d);
+            }
+        }
         for (String s : floats)
             for (String k : new String[]{"softmax_", "softmax_backward_", "layer_norm_", "layer_norm_backward_", "layer_norm_param_grads_",
                     "group_norm_", "group_norm_backward_", "group_norm_param_grads_", "avg_pool2d_", "avg_pool2d_backward_",

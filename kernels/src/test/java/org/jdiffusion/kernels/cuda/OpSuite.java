@@ -28,9 +28,9 @@ final class OpSuite {
         return Backends.of(d);
     }
 
-    /** Random values: normal for floating dtypes, integers in [-50, 50) for int64. */
+    /** Random values: normal for floating dtypes (drawn in float32 and rounded for bfloat16/float16), integers in [-50, 50) for int64. */
     static Tensor input(Generator g, DType dt, int... shape) {
-        return dt.isFloating() ? Rand.normal(g, 0, 1, dt, Device.CPU, shape) : Rand.randint(g, -50, 50, Device.CPU, shape);
+        return dt.isFloating() ? TestTensors.randn(g, dt, shape) : Rand.randint(g, -50, 50, Device.CPU, shape);
     }
 
     /** Output poison: NaN, or an implausible integer for int64. */

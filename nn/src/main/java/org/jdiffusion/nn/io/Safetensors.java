@@ -18,9 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Reads and writes the safetensors format (layout and rules in {@link SafetensorsHeader}). Writes
- * F32, F64 and I64 and are atomic ({@link AtomicFiles}); reads F32, F64, I64, and F16/BF16 widened
- * to float32. Every size is checked against the file before anything is allocated, so a malformed
+ * Reads and writes the safetensors format (layout and rules in {@link SafetensorsHeader}): F32, F64,
+ * I64, and BF16/F16 as bfloat16/float16 tensors (their bits unchanged); writes are atomic
+ * ({@link AtomicFiles}). Loading a half checkpoint into a float32 model casts each tensor to the
+ * parameter's dtype, as every floating mismatch does ({@code Module.loadStateDict}). Every size is checked against the file before anything is allocated, so a malformed
  * or truncated file fails with a {@link SafetensorsException} naming the problem.
  */
 public final class Safetensors {
@@ -33,7 +34,7 @@ public final class Safetensors {
 
     /** The dtypes this reader understands, by their header names. */
     public enum Dtype {
-        F32(4, DType.FLOAT32), F64(8, DType.FLOAT64), I64(8, DType.INT64), F16(2, DType.FLOAT32), BF16(2, DType.FLOAT32);
+        F32(4, DType.FLOAT32), F64(8, DType.FLOAT64), I64(8, DType.INT64), F16(2, DType.FLOAT16), BF16(2, DType.BFLOAT16);
 
         private final int byteSize;
         private final DType loadsAs;
@@ -122,14 +123,8 @@ public final class Safetensors {
             case F32 -> b.asFloatBuffer().get(((HostStorage.F32) host).data(), at, m);
             case F64 -> b.asDoubleBuffer().get(((HostStorage.F64) host).data(), at, m);
             case I64 -> b.asLongBuffer().get(((HostStorage.I64) host).data(), at, m);
-            case F16 -> {
-                float[] d = ((HostStorage.F32) host).data();
-                for (int i = 0; i < m; i++) d[at + i] = Float.float16ToFloat(b.getShort(2 * i));
-            }
-            case BF16 -> {
-                float[] d = ((HostStorage.F32) host).data();
-                for (int i = 0; i < m; i++) d[at + i] = Float.intBitsToFloat((b.getShort(2 * i) & 0xFFFF) << 16);
-            }
+            case F16 -> b.asShortBuffer().get(((HostStorage.F16) host).data(), at, m);
+            case BF16 -> b.asShortBuffer().get(((HostStorage.BF16) host).data(), at, m);
         }
     }
 
@@ -187,6 +182,8 @@ public final class Safetensors {
                 case HostStorage.F32 f -> buf.asFloatBuffer().put(f.data(), i, m);
                 case HostStorage.F64 d -> buf.asDoubleBuffer().put(d.data(), i, m);
                 case HostStorage.I64 l -> buf.asLongBuffer().put(l.data(), i, m);
+                case HostStorage.BF16 bf -> buf.asShortBuffer().put(bf.data(), i, m);
+                case HostStorage.F16 hf -> buf.asShortBuffer().put(hf.data(), i, m);
             }
             buf.limit(m * es);
             writeFully(ch, buf);

@@ -2,7 +2,9 @@ package org.jdiffusion.nn.io;
 
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
+import org.jdiffusion.nn.Linear;
 import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.HostStorage;
 import org.jdiffusion.tensor.Rand;
 import org.jdiffusion.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -99,11 +101,45 @@ class SafetensorsTest {
                 + "\"b\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[8,16]}}", data);
         Safetensors.Contents c = Safetensors.read(p);
         Tensor h = c.tensors().get("h"), b = c.tensors().get("b");
-        assertEquals(DType.FLOAT32, h.dtype());
+        assertEquals(DType.FLOAT16, h.dtype());
+        assertEquals(DType.BFLOAT16, b.dtype());
         assertArrayEquals(new int[]{2, 2}, h.shape());
         assertArrayEquals(vals, h.toFloatArray());
         float[] bb = b.toFloatArray();
         for (int i = 0; i < 4; i++) assertEquals(Float.intBitsToFloat(Float.floatToRawIntBits(vals[i]) & 0xFFFF0000), bb[i]);
+        // written back, the file holds the same bytes for each tensor
+        Path back = dir.resolve("back.safetensors");
+        Safetensors.write(back, c.tensors());
+        Safetensors.Contents r = Safetensors.read(back);
+        assertEquals("F16", Safetensors.readHeader(back).entries().get(0).dtype().name());
+        assertArrayEquals(((HostStorage.F16) h.toHost()).data(), ((HostStorage.F16) r.tensors().get("h").toHost()).data());
+        assertArrayEquals(((HostStorage.BF16) b.toHost()).data(), ((HostStorage.BF16) r.tensors().get("b").toHost()).data());
+    }
+
+    @Test void halfTensorsRoundTripBitForBitAndLoadIntoFloat32ModulesByCasting() {
+        Generator g = new Generator(23);
+        float[] f = Rand.normal(g, 0, 5, DType.FLOAT32, Device.CPU, 40).toFloatArray();
+        f[0] = Float.NaN;
+        f[1] = -0.0f;
+        f[2] = 70000f;                                                         // float16: +Inf
+        f[3] = 1e-7f;                                                          // float16: subnormal
+        Tensor bf = Tensor.of(f, DType.BFLOAT16, 5, 8), hf = Tensor.of(f, DType.FLOAT16, 40).view(8, 5).transpose(0, 1);
+        Path p = dir.resolve("half.safetensors");
+        Safetensors.write(p, new java.util.LinkedHashMap<>(Map.of("bf", bf, "hf", hf)));
+        Safetensors.Contents c = Safetensors.read(p);
+        assertEquals(DType.BFLOAT16, c.tensors().get("bf").dtype());
+        assertArrayEquals(((HostStorage.BF16) bf.toHost()).data(), ((HostStorage.BF16) c.tensors().get("bf").toHost()).data());
+        assertArrayEquals(((HostStorage.F16) hf.toHost()).data(), ((HostStorage.F16) c.tensors().get("hf").toHost()).data());
+        assertArrayEquals(new int[]{5, 8}, c.tensors().get("hf").shape());
+        // the bytes on disk are the little-endian 16-bit patterns, 2 per element
+        assertEquals(2L * 40, Safetensors.readHeader(p).entries().get(0).end() - Safetensors.readHeader(p).entries().get(0).begin());
+        // a float32 module takes a bfloat16 state dict by casting each tensor to its parameter's dtype
+        Linear lin = new Linear(8, 5, true, g);
+        Tensor w = Rand.normal(g, 0, 1, DType.FLOAT32, Device.CPU, 5, 8).to(DType.BFLOAT16);
+        Tensor bias = Rand.normal(g, 0, 1, DType.FLOAT32, Device.CPU, 5).to(DType.BFLOAT16);
+        lin.loadStateDict(Map.of("weight", w, "bias", bias), true);
+        assertEquals(DType.FLOAT32, lin.stateDict().get("weight").dtype());
+        assertArrayEquals(w.toFloatArray(), lin.stateDict().get("weight").toFloatArray());
     }
 
     @Test void writeRejectsReservedName() {

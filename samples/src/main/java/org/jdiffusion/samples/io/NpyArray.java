@@ -66,11 +66,11 @@ public record NpyArray(Type type, int[] shape, byte[] data) {
         return new NpyArray(Type.F8, shape, b.array());
     }
 
-    /** float32 → f4, float64 → f8, int64 → i8, same shape. */
+    /** float32 → f4, float64 → f8, int64 → i8, bfloat16/float16 → f4 (widened exactly; npy has no bfloat16), same shape. */
     public static NpyArray of(Tensor t) {
         Tensor c = t.to(Device.CPU);
         return switch (c.dtype()) {
-            case FLOAT32 -> ofFloats(c.toFloatArray(), c.shape());
+            case FLOAT32, BFLOAT16, FLOAT16 -> ofFloats(c.toFloatArray(), c.shape());
             case FLOAT64 -> ofDoubles(c.toDoubleArray(), c.shape());
             case INT64 -> ofLongs(c.toLongArray(), c.shape());
         };

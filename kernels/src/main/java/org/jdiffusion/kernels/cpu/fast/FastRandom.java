@@ -115,7 +115,14 @@ public final class FastRandom {
                 case INTEGER -> (long) (double) integer(x0, x1, a, b);   // through float64, as the reference
                 case BERNOULLI -> u53(x0, x1) < a ? 1 : 0;
             };
+            case HostStorage.BF16 h -> throw noHalf(h);
+            case HostStorage.F16 h -> throw noHalf(h);
         }
+    }
+
+    /** Rand rejects the 16-bit storage dtypes (draw in float32 and cast), so no draw reaches here with one. */
+    private static IllegalArgumentException noHalf(HostStorage s) {
+        return new IllegalArgumentException("random: draws float32, float64 or int64, not " + s.dtype() + " (draw in float32 and cast)");
     }
 
     private static double normal(int x0, int x1, int x2, int x3, double a, double b) {
