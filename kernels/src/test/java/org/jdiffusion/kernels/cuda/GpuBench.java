@@ -94,13 +94,15 @@ public final class GpuBench {
         } else {
             AtomicText.write(tsv, HEADER + "\n");
         }
-        String why = CudaCondition.unavailableReason();
-        if (why != null) {
-            append(tsv, "# no usable GPU: " + why.replace('\t', ' '));
+        CudaBackend be;
+        try {
+            be = (CudaBackend) Backends.of(GpuBenchOps.GPU);
+        } catch (RuntimeException e) {   // no driver, no device, no kernels: the provider says which
+            String why = clean(e.getMessage());
+            append(tsv, "# no usable GPU: " + why);
             System.err.println("GpuBench: no usable GPU: " + why);
             return NO_GPU;
         }
-        CudaBackend be = (CudaBackend) Backends.of(GpuBenchOps.GPU);
         writeDevice(be, dir.resolve("device.txt"));
         GpuTimer timer = new GpuTimer(be);
         long deadline = System.nanoTime() + (long) Math.min(budgetSeconds * 1e9, Long.MAX_VALUE / 2);

@@ -57,8 +57,13 @@ final class GpuReportBench {
                 copy. "ours/torch": PyTorch's time over ours (> 1: ours faster).
                 """).append('\n');
         for (String n : ours.notes()) md.append("- ours: ").append(esc(n)).append('\n');
+        for (String n : torch.notes()) if (n.startsWith("no usable GPU")) md.append("- PyTorch: ").append(esc(n)).append('\n');
         if (!ours.present()) md.append("- ours: not run\n");
         if (!torch.present()) md.append("- PyTorch: not run\n");
+        if (ours.rows().isEmpty() && torch.rows().isEmpty()) {
+            md.append("\nNothing measured on either side (").append(cases.rows().size()).append(" cases in cases.tsv).\n");
+            return;
+        }
         Double oursD2d = rate("d2d", ours), torchD2d = rate("d2d", torch);
         md.append("- device-to-device copy: ours ").append(fmt(oursD2d, "%.0f GB/s")).append(", PyTorch ").append(fmt(torchD2d, "%.0f GB/s")).append("\n\n");
 

@@ -45,23 +45,26 @@ class GpuReportTest {
                 tc("ReduceRandomOnDeviceTest", "reduce(Device, ReduceOp)[6]", "[6] cuda:0, SUM", aborted()),
                 tc("ReduceRandomOnDeviceTest", "reduce(Device, ReduceOp)[7]", "[7] cuda:0, MAX", aborted()),
                 tc("CudaRuntimeTest", "streamsOrderWork()", "streamsOrderWork()", "<skipped><![CDATA[" + SKIP_REASON + "]]></skipped>"),
+                tc("CudaRuntimeTest", "eventsTime()", "eventsTime()", "<skipped><![CDATA[parent was skipped: " + SKIP_REASON + "]]></skipped>"),
                 tc("CachingAllocatorTest", "statsTrackPeaks()", "statsTrackPeaks()", "")));
+        GpuBench.writeCases(GpuBenchCases.all(), dir.resolve("cases.tsv"));
         Files.writeString(dir.resolve("bench.tsv"), GpuBench.HEADER + "\n# no usable GPU: " + SKIP_REASON + "\n");
         Files.writeString(dir.resolve("torch.tsv"), "# no usable GPU: cannot import torch: No module named 'torch'\n"
                 + "id\tstatus\tmedian_ms\tmin_ms\treps\tdetail\n");
 
         List<Result> all = JUnitXmlResults.read(dir.resolve("junit"));
-        assertEquals(5, all.size());
+        assertEquals(6, all.size());
         List<Result> gpu = all.stream().filter(Result::gpu).toList();
-        assertEquals(3, gpu.size(), "the cuda:0 runs and the GPU-only class; the CPU run and the allocator check are host-side");
+        assertEquals(4, gpu.size(), "the cuda:0 runs and the GPU-only class; the CPU run and the allocator check are host-side");
         assertTrue(gpu.stream().allMatch(r -> r.status() == Status.SKIPPED && r.message().equals(SKIP_REASON)), gpu.toString());
 
         String md = GpuReport.render(dir, ZonedDateTime.now());
-        assertTrue(md.contains("**CUDA tests: no GPU: all CUDA tests skipped (3 skipped)**"), md);
-        assertTrue(md.contains("- skipped 3: " + SKIP_REASON), md);
+        assertTrue(md.contains("**CUDA tests: no GPU: all CUDA tests skipped (4 skipped)**"), md);
+        assertTrue(md.contains("- skipped 4: " + SKIP_REASON + "\n\n"), "one reason, however it was worded:\n" + md);
         assertTrue(md.contains("2 of 2 pass"), md);
         assertTrue(md.contains("ours not run (no usable GPU); PyTorch not run (no usable GPU)"), md);
-        assertTrue(md.contains("No cases.tsv"), md);
+        assertTrue(md.contains("Nothing measured on either side (" + GpuBenchCases.all().size() + " cases in cases.tsv)"), md);
+        assertTrue(md.contains("- PyTorch: no usable GPU: cannot import torch"), md);
         assertTrue(md.contains("**verdict: no GPU: all CUDA tests skipped**"), md);
     }
 
@@ -126,6 +129,7 @@ class GpuReportTest {
         assertTrue(md.contains("**GPU: none found"), md);
         assertTrue(md.contains("**CUDA tests: not run (no test results)**"), md);
         assertTrue(md.contains("ours not run; PyTorch not run"), md);
+        assertTrue(md.contains("No cases.tsv: the benchmark part did not start."), md);
         assertTrue(md.contains("**verdict: the CUDA tests did not run**"), md);
         GpuReport.main(new String[]{dir.toString(), dir.resolve("r/report.md").toString()});
         assertEquals(md.lines().skip(3).toList(), Files.readString(dir.resolve("r/report.md")).lines().skip(3).toList());

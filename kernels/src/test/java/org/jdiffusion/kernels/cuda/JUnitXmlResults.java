@@ -84,10 +84,13 @@ final class JUnitXmlResults {
         return new Result(cls.substring(cls.lastIndexOf('.') + 1), method, display, status, message);
     }
 
-    /** The message without the exception class of an assumption, on one line, at most 300 characters. */
+    /**
+     * The message on one line, at most 300 characters, without what only says it was skipped (the
+     * assumption's exception, "parent was skipped:"), so one reason reads the same wherever it arose.
+     */
     static String firstLine(String s) {
         String t = s.strip().replaceFirst("^org\\.opentest4j\\.TestAbortedException:\\s*", "").replaceFirst("^Assumption failed:\\s*", "")
-                .replaceFirst("^skipped:\\s*", "");
+                .replaceFirst("^parent was skipped:\\s*", "").replaceFirst("^skipped:\\s*", "");
         String l = t.replaceAll("\\s*\\n\\s*", " ");
         int at = l.indexOf(" at org.");
         if (at < 0) at = l.indexOf(" at java.");
