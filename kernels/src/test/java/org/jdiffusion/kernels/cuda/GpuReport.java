@@ -111,7 +111,8 @@ public final class GpuReport {
 
     private static void appendTests(StringBuilder md, List<Result> all, List<Result> gpu, List<Result> host) {
         if (all.isEmpty()) {
-            md.append("No test results (the test part did not run or wrote no XML report).\n");
+            md.append("No test results (the test part did not run or wrote no XML report; one that timed out leaves its progress in ")
+                    .append("logs/tests-*.log of results.tar.gz).\n");
             return;
         }
         md.append("**").append(testSummary(gpu)).append("**\n\n");
