@@ -32,7 +32,11 @@ say() { echo "[run.sh $(( $(date +%s) - start ))s] $*"; }
 JAVA=${JAVA:-}
 if [ -z "$JAVA" ]; then
   jre_dir=${TMPDIR:-/tmp}/jdiffusion-jre-$(cksum < "$kit/jre.txz" 2>/dev/null | cut -d' ' -f1)
-  if [ -x "$jre_dir/jre/bin/java" ] || { mkdir -p "$jre_dir" && tar xJf "$kit/jre.txz" -C "$jre_dir" 2> "$work/logs/jre.log"; }; then
+  mkdir -p "$jre_dir"
+  # tar with xz, else Python's tarfile (the host may lack the xz tool)
+  if [ -x "$jre_dir/jre/bin/java" ] || tar xJf "$kit/jre.txz" -C "$jre_dir" 2> "$work/logs/jre.log" \
+     || "${PYTHON:-python3}" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$kit/jre.txz" "$jre_dir" \
+        2>> "$work/logs/jre.log"; then
     JAVA=$jre_dir/jre/bin/java
   fi
 fi
