@@ -22,7 +22,7 @@ import java.util.Locale;
 
 /**
  * Measures the memory-bound kernels' achieved bandwidth against the driver's device-to-device copy
- * on the same GPU, for kernels/scripts/gpu-report.sh. Runs only when that script asks
+ * on the same GPU, for the GPU kit's run.sh (kernels/scripts/gpu-run.sh). Runs only when it asks
  * ({@code -Djdiffusion.gpu.report=DIR}) and a GPU is usable; asserts nothing, writes
  * DIR/bandwidth.tsv (op, bytes, ms, GB/s) and DIR/device.txt. Bytes are each op's compulsory
  * traffic: every input read once, every output written once.

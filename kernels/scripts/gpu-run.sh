@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The GPU host's side of the GPU kit (scripts/gpu-kit copies this file to .gpu/run.sh): one command
+# that needs no JDK, Maven or network, only what the kit and the working tree carry.
+#
+#   .gpu/run.sh [LIMIT_SECONDS [OUT_DIR]]      (default 480 s; OUT_DIR default $OUT, else .gpu/out)
+#
+# Parts, in order, each with its share of the time left: the GPU and driver (nvidia-smi); the CUDA
+# tests with the JUnit console launcher (XML reports) and the bandwidth probe; our GPU benchmarks
+# (GpuBench, resumed in a fresh JVM after a crash); the PyTorch baseline (kernels/scripts/
+# gpu_baseline.py with the whole reference U-Net). A part that fails, crashes or runs out of time is
+# reported, never fatal, and report.md is rewritten after every part, so it is current whenever the
+# run stops. OUT_DIR receives at most four files: report.md, bench.tsv (ours), torch.tsv (PyTorch's)
+# and results.tar.gz (XML reports, logs, every input of the report).
+# JAVA=/path/to/java uses that runtime instead of the kit's jre.txz; JD_HEAP sets the heap (default 16g).
+set -uo pipefail
+kit=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$kit/.." && pwd)
+limit=${1:-480}
+out=${2:-${OUT:-$kit/out}}
+mkdir -p "$out" && out=$(cd "$out" && pwd)
+start=$(date +%s)
+deadline=$((start + limit))
+reserve=15                                    # seconds kept for the last report and the tarball
+work=$(mktemp -d "${TMPDIR:-/tmp}/jdiffusion-gpu.XXXXXX")
+mkdir -p "$work/logs" "$work/junit"
+cp "$kit/cases.tsv" "$kit/kit.txt" "$work/" 2>/dev/null
+printf 'part\tstatus\tseconds\tnote\n' > "$work/parts.tsv"
+left() { echo $((deadline - reserve - $(date +%s))); }
+say() { echo "[run.sh $(( $(date +%s) - start ))s] $*"; }
+
+# ---- Java: the kit's runtime, unpacked once per host -------------------------------------------
+JAVA=${JAVA:-}
+if [ -z "$JAVA" ]; then
+  jre_dir=${TMPDIR:-/tmp}/jdiffusion-jre-$(cksum < "$kit/jre.txz" 2>/dev/null | cut -d' ' -f1)
+  mkdir -p "$jre_dir"
+  # tar with xz, else Python's tarfile (the host may lack the xz tool)
+  if [ -x "$jre_dir/jre/bin/java" ] || tar xJf "$kit/jre.txz" -C "$jre_dir" 2> "$work/logs/jre.log" \
+     || "${PYTHON:-python3}" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$kit/jre.txz" "$jre_dir" \
+        2>> "$work/logs/jre.log"; then
+    JAVA=$jre_dir/jre/bin/java
+  fi
+fi
+cp=$(ls "$kit"/lib/*.jar 2>/dev/null | tr '\n' ':')
+jvm=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC "-Xmx${JD_HEAP:-16g}")
+java_ok=0
+[ -n "$JAVA" ] && "$JAVA" -version > "$work/logs/java-version.txt" 2>&1 && java_ok=1
+
+report() {   # report.md from whatever exists; the shell writes a minimal one when Java cannot run
+  if [ "$java_ok" = 1 ] && "$JAVA" "${jvm[@]}" -cp "$cp" org.jdiffusion.kernels.cuda.GpuReport "$work" "$out/report.md" \
+       >> "$work/logs/report.log" 2>&1; then :
+  else
+    { echo "# jdiffusion GPU report (minimal: the report writer could not run)"; echo
+      echo "Java: ${JAVA:-none} ($(head -n1 "$work/logs/java-version.txt" 2>/dev/null || echo 'not runnable'); see logs/jre.log, logs/report.log)."; echo
+      echo '```'; cat "$work/parts.tsv"; cat "$work/nvidia-smi.txt" 2>/dev/null; echo '```'
+      echo "bench.tsv, torch.tsv and results.tar.gz hold what was measured."; } > "$out/report.md.tmp" && mv "$out/report.md.tmp" "$out/report.md"
+  fi
+  for f in bench.tsv torch.tsv; do
+    if [ -f "$work/$f" ]; then cp "$work/$f" "$out/$f.tmp" && mv "$out/$f.tmp" "$out/$f"; fi
+  done
+  return 0
+}
+part() {     # part NAME STATUS SECONDS NOTE: records a finished part and rewrites the report
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$work/parts.tsv"
+  say "$1: $2 ($3 s) $4"
+  report
+}
+count_ok() { local n; n=$(grep -c $'\tok\t' "$1" 2>/dev/null); echo "${n:-0}"; }
+status_of() {  # exit status → words
+  case "$1" in 0) echo ok ;; 124|137) echo "timed out" ;; *) echo "failed (exit $1)" ;; esac
+}
+if [ "$java_ok" = 1 ]; then part java ok 0 "$(head -n1 "$work/logs/java-version.txt")"
+else part java failed 0 "no runnable Java (${JAVA:-none}): tests and our benchmarks cannot run"; fi
+
+# ---- 1. the GPU and driver ---------------------------------------------------------------------
+t0=$(date +%s)
+if command -v nvidia-smi > /dev/null; then
+  timeout 30 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.memory,power.limit --format=csv \
+    > "$work/nvidia-smi.txt" 2> "$work/logs/nvidia-smi.err"; rc=$?
+  timeout 30 nvidia-smi > "$work/logs/nvidia-smi-full.txt" 2>&1
+  part gpu "$(status_of $rc)" $(( $(date +%s) - t0 )) "$(sed -n 2p "$work/nvidia-smi.txt" 2>/dev/null)"
+else
+  part gpu "no GPU" 0 "nvidia-smi not found"
+fi
+
+# ---- 2. CUDA tests (+ the bandwidth probe), per module, in the module's directory -----------------
+if [ "$java_ok" = 1 ] && [ -f "$kit/tests.txt" ]; then
+  for m in $(cut -f1 "$kit/tests.txt" | sort -u); do
+    t0=$(date +%s)
+    budget=$(( $(left) * 40 / 100 )); [ "$budget" -ge 10 ] || budget=10
+    sel=()
+    while IFS=$'\t' read -r mod kind name; do
+      [ "$mod" = "$m" ] && sel+=("--select-$kind" "$name")
+    done < "$kit/tests.txt"
+    rm -rf "$work/junit-$m"
+    (cd "$root/$m" && timeout -k 10 "$budget" "$JAVA" "${jvm[@]}" -Djdiffusion.gpu.report="$work" \
+       -jar "$(ls "$kit"/lib/junit/junit-platform-console-standalone-*.jar)" execute --disable-banner --disable-ansi-colors \
+       --details=tree --include-engine=junit-jupiter --include-classname '^(Test.*|.+[.$]Test.*|.*Tests?|.*Probe)$' \
+       -cp "$cp" "${sel[@]}" --reports-dir "$work/junit-$m") > "$work/logs/tests-$m.log" 2>&1
+    rc=$?
+    for x in "$work/junit-$m"/TEST-*.xml; do [ -f "$x" ] && mv "$x" "$work/junit/TEST-$m-$(basename "$x" | sed 's/^TEST-//')"; done
+    summary=$(sed -n 's/^\[ *\([0-9]*\) tests \(successful\|failed\|skipped\|aborted\) *\]$/\1 \2/p' "$work/logs/tests-$m.log" | paste -sd, - | sed 's/,/, /g')
+    case $rc in 0) st=ok ;; 1) st="tests failed" ;; *) st=$(status_of $rc) ;; esac
+    part "tests ($m)" "$st" $(( $(date +%s) - t0 )) "${summary:-no summary (see logs/tests-$m.log)}"
+  done
+else
+  part tests skipped 0 "no runnable Java or no tests.txt in the kit"
+fi
+
+# ---- 3. our GPU benchmarks -----------------------------------------------------------------------
+if [ "$java_ok" = 1 ]; then
+  t0=$(date +%s)
+  hard=$(( $(left) * 55 / 100 ))
+  resume=() runs=0 rc=0
+  for try in 1 2 3 4; do
+    remaining=$(( hard - ($(date +%s) - t0) ))
+    [ "$remaining" -gt 10 ] || break
+    # no new case after 3/4 of the time; the rest is grace for the case in flight
+    timeout -k 10 "$remaining" "$JAVA" "${jvm[@]}" -cp "$cp" org.jdiffusion.kernels.cuda.GpuBench --out "$work" \
+      --budget $(( remaining * 3 / 4 )) "${resume[@]}" >> "$work/logs/bench.log" 2>&1
+    rc=$? runs=$((runs + 1))
+    # 3: the CUDA context died in a case; 128 and up (not a kill by timeout): the JVM died of a signal.
+    # Either way a fresh JVM goes on after the rows already written.
+    if [ "$rc" = 3 ] || { [ "$rc" -ge 128 ] && [ "$rc" != 137 ]; }; then resume=(--resume); say "bench: exit $rc, resuming"; continue; fi
+    break
+  done
+  case $runs/$rc in 0/*) st="not run" ;; */0) st=ok ;; */3) st="context lost" ;; */4) st="no GPU" ;; *) st=$(status_of $rc) ;; esac
+  part "benchmarks (ours)" "$st" $(( $(date +%s) - t0 )) "$(count_ok "$work/bench.tsv") cases measured in $runs JVM run(s)"
+else
+  part "benchmarks (ours)" skipped 0 "no runnable Java"
+fi
+
+# ---- 4. the PyTorch baseline ---------------------------------------------------------------------
+py=${PYTHON:-python3}
+if command -v "$py" > /dev/null && [ -f "$work/cases.tsv" ]; then
+  t0=$(date +%s)
+  remaining=$(left)
+  if [ "$remaining" -gt 10 ]; then
+    PYTHONUNBUFFERED=1 timeout -k 10 "$remaining" "$py" "$root/kernels/scripts/gpu_baseline.py" "$work/cases.tsv" --unet \
+      --budget $(( remaining * 3 / 4 )) > "$work/torch.tsv" 2> "$work/logs/torch.log"
+    rc=$?
+    part "PyTorch baseline" "$(status_of $rc)" $(( $(date +%s) - t0 )) \
+      "$(count_ok "$work/torch.tsv") rows measured$(grep -m1 '^# no usable GPU' "$work/torch.tsv" | sed 's/^# /; /')"
+  else
+    part "PyTorch baseline" "not run" 0 "no time left"
+  fi
+else
+  part "PyTorch baseline" skipped 0 "no $py or no cases.tsv"
+fi
+
+# ---- results ---------------------------------------------------------------------------------------
+tar czf "$out/results.tar.gz.tmp" -C "$work" . 2>/dev/null && mv "$out/results.tar.gz.tmp" "$out/results.tar.gz"
+say "done in $(( $(date +%s) - start )) s: $out/report.md (work files in $work)"
+sed -n '1,8p' "$out/report.md"

@@ -1,0 +1,141 @@
+package org.jdiffusion.kernels.cuda;
+
+import org.jdiffusion.kernels.cuda.JUnitXmlResults.Result;
+import org.jdiffusion.kernels.cuda.JUnitXmlResults.Status;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The GPU report's parsers and writer, on report files written here in the formats the run produces. */
+class GpuReportTest {
+    @TempDir Path dir;
+
+    static final String SKIP_REASON = "no usable GPU: device cuda:0 is not available: no NVIDIA driver (libcuda.so.1 not found)";
+
+    /** A console-launcher XML report: display names in system-out, skips as conditions or assumptions. */
+    static String xml(String... testcases) {
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"JUnit Jupiter\" tests=\"" + testcases.length + "\">\n"
+                + String.join("\n", testcases) + "\n</testsuite>\n";
+    }
+
+    static String tc(String cls, String name, String display, String body) {
+        return "<testcase name=\"" + name + "\" classname=\"org.jdiffusion.kernels.cuda." + cls + "\" time=\"0.01\">" + body
+                + "<system-out><![CDATA[\nunique-id: [engine:junit-jupiter]/[class:x]\ndisplay-name: " + display + "\n]]></system-out></testcase>";
+    }
+
+    static String aborted() {
+        return "<skipped><![CDATA[org.opentest4j.TestAbortedException: Assumption failed: skipped: " + SKIP_REASON
+                + "\n\tat org.junit.jupiter.api.Assumptions.throwAssumptionFailed(Assumptions.java:316)]]></skipped>";
+    }
+
+    @Test void withoutAGpuEveryCudaTestIsSkippedAndTheReportSaysSo() throws Exception {
+        Files.createDirectories(dir.resolve("junit"));
+        Files.writeString(dir.resolve("junit/TEST-kernels-junit-jupiter.xml"), xml(
+                tc("ReduceRandomOnDeviceTest", "reduce(Device, ReduceOp)[1]", "[1] cpu, SUM", ""),
+                tc("ReduceRandomOnDeviceTest", "reduce(Device, ReduceOp)[6]", "[6] cuda:0, SUM", aborted()),
+                tc("ReduceRandomOnDeviceTest", "reduce(Device, ReduceOp)[7]", "[7] cuda:0, MAX", aborted()),
+                tc("CudaRuntimeTest", "streamsOrderWork()", "streamsOrderWork()", "<skipped><![CDATA[" + SKIP_REASON + "]]></skipped>"),
+                tc("CudaRuntimeTest", "eventsTime()", "eventsTime()", "<skipped><![CDATA[parent was skipped: " + SKIP_REASON + "]]></skipped>"),
+                tc("CachingAllocatorTest", "statsTrackPeaks()", "statsTrackPeaks()", "")));
+        GpuBench.writeCases(GpuBenchCases.all(), dir.resolve("cases.tsv"));
+        Files.writeString(dir.resolve("bench.tsv"), GpuBench.HEADER + "\n# no usable GPU: " + SKIP_REASON + "\n");
+        Files.writeString(dir.resolve("torch.tsv"), "# no usable GPU: cannot import torch: No module named 'torch'\n"
+                + "id\tstatus\tmedian_ms\tmin_ms\treps\tdetail\n");
+
+        List<Result> all = JUnitXmlResults.read(dir.resolve("junit"));
+        assertEquals(6, all.size());
+        List<Result> gpu = all.stream().filter(Result::gpu).toList();
+        assertEquals(4, gpu.size(), "the cuda:0 runs and the GPU-only class; the CPU run and the allocator check are host-side");
+        assertTrue(gpu.stream().allMatch(r -> r.status() == Status.SKIPPED && r.message().equals(SKIP_REASON)), gpu.toString());
+
+        String md = GpuReport.render(dir, ZonedDateTime.now());
+        assertTrue(md.contains("**CUDA tests: no GPU: all CUDA tests skipped (4 skipped)**"), md);
+        assertTrue(md.contains("- skipped 4: " + SKIP_REASON + "\n\n"), "one reason, however it was worded:\n" + md);
+        assertTrue(md.contains("2 of 2 pass"), md);
+        assertTrue(md.contains("ours not run (no usable GPU); PyTorch not run (no usable GPU)"), md);
+        assertTrue(md.contains("Nothing measured on either side (" + GpuBenchCases.all().size() + " cases in cases.tsv)"), md);
+        assertTrue(md.contains("- PyTorch: no usable GPU: cannot import torch"), md);
+        assertTrue(md.contains("**verdict: no GPU: all CUDA tests skipped**"), md);
+    }
+
+    @Test void failuresAndOpsNotYetThereAreNamedWithTheirMessages() throws Exception {
+        Files.createDirectories(dir.resolve("junit"));
+        Files.writeString(dir.resolve("junit/TEST-a.xml"), xml(
+                tc("ElementwiseOnDeviceTest", "binary(Device, BinaryOp)[14]", "[14] cuda:0, ADD", ""),
+                tc("ElementwiseOnDeviceTest", "binary(Device, BinaryOp)[15]", "[15] cuda:0, SUB",
+                        "<failure message=\"element 3: expected 1.5 but was NaN\" type=\"org.opentest4j.AssertionFailedError\">trace</failure>"),
+                tc("BackendConformanceTest", "op(String)[40]", "cuda:0 matmul",
+                        "<error message=\"cuda matmul: lands with the GEMM kernels\" type=\"java.lang.UnsupportedOperationException\">t</error>"),
+                tc("CudaSourcesTest", "opIds()", "opIds()", "<error message=\"src/main/cuda\" type=\"java.nio.file.NoSuchFileException\">t</error>")));
+        List<Result> all = JUnitXmlResults.read(dir.resolve("junit"));
+        Map<String, Status> byLabel = all.stream().collect(java.util.stream.Collectors.toMap(Result::label, Result::status));
+        assertEquals(Map.of("binary · cuda:0, ADD", Status.PASS, "binary · cuda:0, SUB", Status.FAIL, "op · cuda:0 matmul", Status.NOT_YET,
+                "opIds", Status.FAIL), byLabel);
+
+        String md = GpuReport.render(dir, ZonedDateTime.now());
+        assertTrue(md.contains("**CUDA tests: 1 passed, 1 failed, 1 not implemented yet, 0 skipped**"), md);
+        assertTrue(md.contains("| ElementwiseOnDeviceTest | binary · cuda:0, SUB | **FAIL** | AssertionFailedError: element 3: expected 1.5 but was NaN |"), md);
+        assertTrue(md.contains("| BackendConformanceTest | op · cuda:0 matmul | not yet | cuda matmul: lands with the GEMM kernels |"), md);
+        assertTrue(md.contains("0 of 1 pass; FAILED CudaSourcesTest.opIds: NoSuchFileException: src/main/cuda"), md);
+        assertTrue(md.indexOf("**FAIL**") < md.indexOf("| pass |"), "failures come first");
+        assertTrue(md.contains("**verdict: 1 GPU tests fail**"), md);
+    }
+
+    @Test void benchmarksJoinOursWithPyTorchsByCaseWithRatesFractionsAndRatios() throws Exception {
+        Random rnd = new Random(5);
+        double d2dOurs = 0.1 + rnd.nextDouble(), d2dTorch = 0.1 + rnd.nextDouble(), reluOurs = 0.1 + rnd.nextDouble(),
+                reluTorch = 0.1 + rnd.nextDouble(), mmTorch = 1 + rnd.nextDouble();
+        List<GpuBenchCase> cases = GpuBenchCases.all().stream()
+                .filter(c -> List.of("d2d", "unary.relu", "matmul.4096", "conv.3x3.64to64.28.b64").contains(c.id())).toList();
+        GpuBench.writeCases(cases, dir.resolve("cases.tsv"));
+        Files.writeString(dir.resolve("bench.tsv"), GpuBench.HEADER + "\n"
+                + okRow("d2d", d2dOurs) + okRow("unary.relu", reluOurs)
+                + GpuBench.row("matmul.4096", "n/a", "not available: cuda matmul: lands with the GEMM kernels") + "\n"
+                + GpuBench.row("conv.3x3.64to64.28.b64", "crashed", "the JVM died during this case (see bench.log)") + "\n");
+        Files.writeString(dir.resolve("torch.tsv"), "# torch: 2.11.0+cu130\nid\tstatus\tmedian_ms\tmin_ms\treps\tdetail\n"
+                + okRow("d2d", d2dTorch) + okRow("unary.relu", reluTorch) + okRow("matmul.4096", mmTorch)
+                + "unet.train.b128\tok\t12.5\t12.1\t20\tforward + backward\n");
+        // a part that never ran (parts.tsv, junit/, device files missing) is reported missing, not fatal
+        String md = GpuReport.render(dir, ZonedDateTime.now());
+
+        GpuBenchCase relu = cases.get(1), d2d = cases.get(0), mm = cases.get(2);
+        String reluRow = String.format(java.util.Locale.ROOT, "| `unary.relu` | %s | %.4f | %.1f | %.2f | %.4f | %.1f | %.2f | %.2f |", relu.what(),
+                reluOurs, relu.rate(reluOurs), relu.rate(reluOurs) / d2d.rate(d2dOurs), reluTorch, relu.rate(reluTorch),
+                relu.rate(reluTorch) / d2d.rate(d2dTorch), reluTorch / reluOurs);
+        assertTrue(md.contains(reluRow), "expected\n" + reluRow + "\nin\n" + md);
+        String mmRow = String.format(java.util.Locale.ROOT, "| `matmul.4096` | %s | n/a (1) | — | %.4f | %.2f | — |", mm.what(), mmTorch, mm.rate(mmTorch));
+        assertTrue(md.contains(mmRow), "expected\n" + mmRow + "\nin\n" + md);
+        assertTrue(md.contains("1. ours: not available: cuda matmul: lands with the GEMM kernels"), md);
+        assertTrue(md.contains("| crashed (2) | — | missing | — | — |"), md);
+        assertTrue(md.contains("| `unet.train.b128` | ok | 12.5 | 12.1 | forward + backward |"), md);
+        assertTrue(md.contains("No part has finished yet."), md);
+        assertTrue(md.contains("No test results"), md);
+        assertTrue(md.contains("ours 2 measured, 1 not available, 0 errors, 1 crashed, 0 not run (time)"), md);
+        assertFalse(md.contains("null"), md);
+    }
+
+    @Test void anEmptyWorkDirectoryStillGivesAReport() throws Exception {
+        String md = GpuReport.render(dir, ZonedDateTime.now());
+        assertTrue(md.contains("**GPU: none found"), md);
+        assertTrue(md.contains("**CUDA tests: not run (no test results)**"), md);
+        assertTrue(md.contains("ours not run; PyTorch not run"), md);
+        assertTrue(md.contains("No cases.tsv: the benchmark part did not start."), md);
+        assertTrue(md.contains("**verdict: the CUDA tests did not run**"), md);
+        GpuReport.main(new String[]{dir.toString(), dir.resolve("r/report.md").toString()});
+        assertEquals(md.lines().skip(3).toList(), Files.readString(dir.resolve("r/report.md")).lines().skip(3).toList());
+    }
+
+    private static String okRow(String id, double ms) {
+        return id + "\tok\t" + ms + "\t" + ms * 0.9 + "\t10\t\t\t\n";
+    }
+}
