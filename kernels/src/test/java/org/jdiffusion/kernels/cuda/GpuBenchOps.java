@@ -1,6 +1,5 @@
 package org.jdiffusion.kernels.cuda;
 
-import org.jdiffusion.tensor.Backend;
 import org.jdiffusion.tensor.BinaryOp;
 import org.jdiffusion.tensor.Conv2dParams;
 import org.jdiffusion.tensor.DType;
@@ -11,8 +10,6 @@ import org.jdiffusion.tensor.ReduceOp;
 import org.jdiffusion.tensor.Tensor;
 import org.jdiffusion.tensor.UnaryOp;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -129,22 +126,9 @@ final class GpuBenchOps {
         };
     }
 
-    /**
-     * The fused AdamW step, where the backend has one: {@code Backend.adamStep(params, grads, m, v,
-     * AdamHyper)} is looked up by name, so this harness compiles and runs before that op lands
-     * (reported "not available") and times it after (then call it directly here).
-     */
+    /** The fused AdamW step over the case's parameter sizes (one launch per 64 tensors). */
     private static Runnable adamW(CudaBackend be, GpuBenchCase c, Generator g) {
-        Method step;
-        Object hyper;
-        try {
-            Class<?> h = Class.forName("org.jdiffusion.tensor.AdamHyper");
-            step = Backend.class.getMethod("adamStep", List.class, List.class, List.class, List.class, h);
-            hyper = h.getConstructor(double.class, double.class, double.class, double.class, double.class, boolean.class, long.class)
-                    .newInstance(1e-3, 0.9, 0.999, 1e-8, 0.01, true, 10L);
-        } catch (ReflectiveOperationException e) {
-            throw new UnsupportedOperationException("cuda adamStep: the backend has no fused AdamW op yet (" + e + ")");
-        }
+        org.jdiffusion.tensor.AdamHyper hyper = new org.jdiffusion.tensor.AdamHyper(1e-3, 0.9, 0.999, 1e-8, 0.01, true, 10L);
         List<Tensor> p = new ArrayList<>(), gr = new ArrayList<>(), m = new ArrayList<>(), v = new ArrayList<>();
         for (int n : c.ints("sizes")) {
             p.add(rnd(g, n));
@@ -152,16 +136,7 @@ final class GpuBenchOps {
             m.add(rnd(g, n));
             v.add(Rand.uniform(g, 0.01, 1, DType.FLOAT32, GPU, n));
         }
-        return () -> {
-            try {
-                step.invoke(be, p, gr, m, v, hyper);
-            } catch (InvocationTargetException e) {
-                if (e.getCause() instanceof RuntimeException r) throw r;
-                throw new IllegalStateException(e.getCause());
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        };
+        return () -> be.adamStep(p, gr, m, v, hyper);
     }
 
     static Tensor rnd(Generator g, int... shape) { return Rand.normal(g, 0, 1, DType.FLOAT32, GPU, shape); }

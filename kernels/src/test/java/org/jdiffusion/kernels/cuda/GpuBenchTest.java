@@ -1,6 +1,5 @@
 package org.jdiffusion.kernels.cuda;
 
-import org.jdiffusion.tensor.Backend;
 import org.jdiffusion.tensor.Generator;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -8,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,14 +41,6 @@ class GpuBenchTest {
         List<String> rows = Files.readAllLines(dir.resolve("bench.tsv"));
         assertEquals(GpuBench.HEADER, rows.get(0));
         assertFalse(rows.contains("stale\trow"));
-    }
-
-    @Test void theFusedAdamWCaseIsNotAvailableUntilTheBackendHasTheOp() {
-        boolean present = Arrays.stream(Backend.class.getMethods()).anyMatch(m -> m.getName().equals("adamStep"));
-        Assumptions.assumeFalse(present, "Backend.adamStep exists: the case runs on a GPU");
-        GpuBenchCase adam = GpuBenchCases.all().stream().filter(c -> c.kind().equals("adamw")).findFirst().orElseThrow();
-        var e = assertThrows(UnsupportedOperationException.class, () -> GpuBenchOps.setup(null, adam, new Generator(1)));
-        assertTrue(e.getMessage().startsWith("cuda adamStep: the backend has no fused AdamW op yet"), e.getMessage());
     }
 
     @Test void anUnknownKindIsNamed() {
