@@ -44,9 +44,16 @@ public final class FastConv {
     static void run(int[] xShape, float[] xs, int xOff, int[] sx, int o, int kh, int kw,
                     float[] ws, int wOff, Conv2dParams p, float[] bs, int bOff, int bStride,
                     float[] os, int oOff, int[] so, int ho, int wo) {
+        run(xShape, xs, xOff, sx, o, kh, kw, ws, wOff, p, bs, bOff, bStride, os, oOff, so, ho, wo, 0, 0);
+    }
+
+    /** The same with the input zero-padded at the bottom and right to at least minHp × minWp (stride 1). */
+    static void run(int[] xShape, float[] xs, int xOff, int[] sx, int o, int kh, int kw,
+                    float[] ws, int wOff, Conv2dParams p, float[] bs, int bOff, int bStride,
+                    float[] os, int oOff, int[] so, int ho, int wo, int minHp, int minWp) {
         int n = xShape[0], c = xShape[1], g = p.groups(), cg = c / g, og = o / g, rr = cg * kh * kw;
         if (n == 0 || o == 0 || ho <= 0 || wo <= 0) return;
-        ConvPlanes pl = new ConvPlanes(cg, xShape[2], xShape[3], kh, kw, ho, wo, p, sx, true);
+        ConvPlanes pl = new ConvPlanes(cg, xShape[2], xShape[3], kh, kw, ho, wo, p, sx, true, minHp, minWp);
         int kc = VectorGemm.blockK(rr), mPad = roundUp(og, MR);
         // the weight of every group as GEMM panels: block p0 of group grp at (grp·R + p0)·mPad
         float[] wp = Scratch.get(Scratch.Slot.CONV_WPACK, g * rr * mPad);

@@ -18,7 +18,9 @@ import static org.jdiffusion.kernels.cpu.fast.GemmKernel.S;
  * <pre>
  *   dX = convᵀ(dY, w)    stride 1, pH ≤ dH·(kH−1): the forward engine on dY (padding dH·(kH−1) − pH)
  *                        with w'[c, o, i, j] = w[o, c, kH−1−i, kW−1−j];
- *                        otherwise per image dcol = wᵀ·dY_n by GEMM, then col2im (a scatter-add)
+ *                        stride > 1: one such stride-1 convolution per phase of dX ({@link ConvInputPhases})
+ *                        otherwise (a phase would need negative padding) per image dcol = wᵀ·dY_n by
+ *                        GEMM, then col2im (a scatter-add)
  *   dW[o, r] = Σ_n Σ_q' dYq_n[o, q'] · col_n[r, q']     with dYq_n dY_n in the planes' column layout
  *                        (0 in the dropped columns), as dot products along q' in 4×3 register tiles,
  *                        each tile summed over a group of images (as many as fit in ≈ 512 KiB)
@@ -50,6 +52,8 @@ public final class FastConvBackward {
                     p.dilH(), p.dilW(), g);
             FastConv.run(dY.shape(), data(dY), dY.offset(), dY.strides(), c, kh, kw, wt, 0, q, null, 0, 0,
                     data(dX), dX.offset(), dX.strides(), dX.size(2), dX.size(3));
+        } else if (ConvInputPhases.applies(p, kh, kw)) {
+            ConvInputPhases.backwardInput(dY, w, p, dX);
         } else {
             gemmCol2im(dY, w, p, dX);
         }
