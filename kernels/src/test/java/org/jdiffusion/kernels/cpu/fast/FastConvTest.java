@@ -20,8 +20,8 @@ import static org.jdiffusion.kernels.cpu.fast.FastCheck.nan64;
 
 /**
  * The fast conv2d forward, dX and dW against the float64 reference on random inputs: the fast paths
- * (3×3 stride 1 and 2, 1×1), padding, dilation, groups, odd sizes, blocks past the GEMM's cache
- * blocks, non-contiguous inputs and outputs.
+ * (3×3 stride 1 and 2 with dX by phases, 1×1 by batched GEMM), padding, dilation, groups, odd sizes,
+ * blocks past the GEMM's cache blocks, non-contiguous inputs and outputs, channel views.
  */
 class FastConvTest {
 
