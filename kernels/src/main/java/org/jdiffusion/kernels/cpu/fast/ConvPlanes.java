@@ -38,15 +38,24 @@ final class ConvPlanes {
 
     /** The planes of x (strides sx); {@code mayReadInPlace}: whether x itself may serve as the planes. */
     ConvPlanes(int cg, int h, int w, int kh, int kw, int ho, int wo, Conv2dParams p, int[] sx, boolean mayReadInPlace) {
+        this(cg, h, w, kh, kw, ho, wo, p, sx, mayReadInPlace, 0, 0);
+    }
+
+    /**
+     * The same with phase planes at least minHq × minWq: the rows and columns past the padded input
+     * are zero (extra padding at the bottom and right only, for {@link FastConvBackward}'s phases).
+     */
+    ConvPlanes(int cg, int h, int w, int kh, int kw, int ho, int wo, Conv2dParams p, int[] sx, boolean mayReadInPlace,
+               int minHq, int minWq) {
         this.cg = cg; this.h = h; this.w = w; this.kh = kh; this.kw = kw; this.ho = ho; this.wo = wo; this.p = p;
         this.direct = mayReadInPlace && p.padH() == 0 && p.padW() == 0 && p.strideH() == 1 && p.strideW() == 1
-                && sx[3] == 1 && (sx[2] == w || h == 1);
+                && sx[3] == 1 && (sx[2] == w || h == 1) && minHq <= h && minWq <= w;
         int sh = p.strideH(), sw = p.strideW();
         if (direct) {
             hq = h; wq = w; plane = h * w; chan = sx[1];
         } else {
-            hq = (h + 2 * p.padH() + sh - 1) / sh;
-            wq = (w + 2 * p.padW() + sw - 1) / sw;
+            hq = Math.max(minHq, (h + 2 * p.padH() + sh - 1) / sh);
+            wq = Math.max(minWq, (w + 2 * p.padW() + sw - 1) / sw);
             plane = hq * wq;
             chan = sh * sw * plane;
         }

@@ -15,8 +15,8 @@ import static org.jdiffusion.kernels.cpu.fast.GemmKernel.roundUp;
  * </pre>
  * with the weight [Og, R] packed once into GEMM panels for all images, and col_n never stored: its
  * panels are copied straight from the padded (phase-split for stride > 1) input planes of
- * {@link ConvPlanes}. Any stride, padding, dilation and groups; 1×1 convolutions over contiguous
- * images read x in place. The same engine runs conv2dBackwardInput for stride 1 (a convolution of dY
+ * {@link ConvPlanes}. Any stride, padding, dilation and groups; 1×1 stride-1 unpadded ungrouped
+ * convolutions over images with contiguous pixels go to {@link FastConv1x1} (batched GEMM in place). The same engine runs conv2dBackwardInput for stride 1 (a convolution of dY
  * with the flipped, transposed weight, see {@link FastConvBackward}).
  * FLOPs 2·N·O·R·Ho·Wo; bytes moved 4·(x + w + y) plus one padded copy of x (built per task, in cache)
  * and N'/(Ho·Wo) − 1 extra columns computed and dropped (2/W for 3×3 stride 1, pad 1).
@@ -26,6 +26,10 @@ public final class FastConv {
     private FastConv() {}
 
     public static void forward(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor out) {
+        if (FastConv1x1.applies(p, w.size(2), w.size(3), x, out)) {
+            FastConv1x1.forward(x, w, bias, out);
+            return;
+        }
         Tensor wc = w.contiguous();
         float[] b = bias == null ? null : FastMatmul.data(bias);
         run(x.shape(), FastMatmul.data(x), x.offset(), x.strides(), w.size(0), w.size(2), w.size(3),
@@ -40,9 +44,16 @@ public final class FastConv {
     static void run(int[] xShape, float[] xs, int xOff, int[] sx, int o, int kh, int kw,
                     float[] ws, int wOff, Conv2dParams p, float[] bs, int bOff, int bStride,
                     float[] os, int oOff, int[] so, int ho, int wo) {
+        run(xShape, xs, xOff, sx, o, kh, kw, ws, wOff, p, bs, bOff, bStride, os, oOff, so, ho, wo, 0, 0);
+    }
+
+    /** The same with the input zero-padded at the bottom and right to at least minHp × minWp (stride 1). */
+    static void run(int[] xShape, float[] xs, int xOff, int[] sx, int o, int kh, int kw,
+                    float[] ws, int wOff, Conv2dParams p, float[] bs, int bOff, int bStride,
+                    float[] os, int oOff, int[] so, int ho, int wo, int minHp, int minWp) {
         int n = xShape[0], c = xShape[1], g = p.groups(), cg = c / g, og = o / g, rr = cg * kh * kw;
         if (n == 0 || o == 0 || ho <= 0 || wo <= 0) return;
-        ConvPlanes pl = new ConvPlanes(cg, xShape[2], xShape[3], kh, kw, ho, wo, p, sx, true);
+        ConvPlanes pl = new ConvPlanes(cg, xShape[2], xShape[3], kh, kw, ho, wo, p, sx, true, minHp, minWp);
         int kc = VectorGemm.blockK(rr), mPad = roundUp(og, MR);
         // the weight of every group as GEMM panels: block p0 of group grp at (grp·R + p0)·mPad
         float[] wp = Scratch.get(Scratch.Slot.CONV_WPACK, g * rr * mPad);

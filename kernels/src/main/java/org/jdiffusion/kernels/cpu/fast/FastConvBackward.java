@@ -14,10 +14,13 @@ import static org.jdiffusion.kernels.cpu.fast.GemmKernel.S;
 /**
  * Float32 gradients of conv2d. Shapes as in {@link FastConv}: x, dX [N, C, H, W]; w, dW [O, Cg, kH, kW];
  * dY [N, O, Ho, Wo]; R = Cg·kH·kW; col_n the implicit im2col of {@link ConvPlanes}.
+ * 1×1 stride-1 unpadded ungrouped convolutions over images with contiguous pixels: {@link FastConv1x1}.
  * <pre>
  *   dX = convᵀ(dY, w)    stride 1, pH ≤ dH·(kH−1): the forward engine on dY (padding dH·(kH−1) − pH)
  *                        with w'[c, o, i, j] = w[o, c, kH−1−i, kW−1−j];
- *                        otherwise per image dcol = wᵀ·dY_n by GEMM, then col2im (a scatter-add)
+ *                        stride > 1: one such stride-1 convolution per phase of dX ({@link ConvInputPhases})
+ *                        otherwise (a phase would need negative padding) per image dcol = wᵀ·dY_n by
+ *                        GEMM, then col2im (a scatter-add)
  *   dW[o, r] = Σ_n Σ_q' dYq_n[o, q'] · col_n[r, q']     with dYq_n dY_n in the planes' column layout
  *                        (0 in the dropped columns), as dot products along q' in 4×3 register tiles,
  *                        each tile summed over a group of images (as many as fit in ≈ 512 KiB)
@@ -33,7 +36,9 @@ public final class FastConvBackward {
 
     public static void backwardInput(Tensor dY, Tensor w, Conv2dParams p, Tensor dX) {
         int o = w.size(0), cg = w.size(1), kh = w.size(2), kw = w.size(3), g = p.groups(), og = o / g, c = dX.size(1);
-        if (p.strideH() == 1 && p.strideW() == 1 && p.padH() <= p.dilH() * (kh - 1) && p.padW() <= p.dilW() * (kw - 1)) {
+        if (FastConv1x1.applies(p, kh, kw, dY, dX)) {
+            FastConv1x1.backwardInput(dY, w, dX);
+        } else if (p.strideH() == 1 && p.strideW() == 1 && p.padH() <= p.dilH() * (kh - 1) && p.padW() <= p.dilW() * (kw - 1)) {
             // w'[grp·Cg + ci, (oi, i, j)] = w[grp·Og + oi, ci, kH−1−i, kW−1−j]: row-major [C, Og·kH·kW]
             float[] ws = data(w), wt = Scratch.get(Scratch.Slot.CONV_WEIGHT, c * og * kh * kw);
             int[] sw = w.strides();
@@ -47,6 +52,8 @@ public final class FastConvBackward {
                     p.dilH(), p.dilW(), g);
             FastConv.run(dY.shape(), data(dY), dY.offset(), dY.strides(), c, kh, kw, wt, 0, q, null, 0, 0,
                     data(dX), dX.offset(), dX.strides(), dX.size(2), dX.size(3));
+        } else if (ConvInputPhases.applies(p, kh, kw)) {
+            ConvInputPhases.backwardInput(dY, w, p, dX);
         } else {
             gemmCol2im(dY, w, p, dX);
         }
@@ -93,6 +100,10 @@ public final class FastConvBackward {
 
     public static void backwardWeight(Tensor dY, Tensor x, Conv2dParams p, Tensor dW) {
         int n = x.size(0), o = dW.size(0), cg = dW.size(1), kh = dW.size(2), kw = dW.size(3);
+        if (FastConv1x1.applies(p, kh, kw, dY, x)) {
+            FastConv1x1.backwardWeight(dY, x, dW);
+            return;
+        }
         int g = p.groups(), og = o / g, rr = cg * kh * kw, ho = dY.size(2), wo = dY.size(3);
         int[] sx = x.strides(), sdy = dY.strides();
         // small outputs: copy x and dY even where they could be read in place, for the padded,

@@ -54,6 +54,24 @@ class FastDeterminismTest {
         }
     }
 
+    /** The 1×1 GEMM convolution and stride 2: forward, dX and dW the same bits on every call. */
+    @Test void oneByOneAndStrideTwoConvolutionsRepeat() {
+        Generator g = new Generator(12);
+        int n = 5, c = 19, o = 23, h = 13, w = 15;
+        Tensor x = randn(g, DType.FLOAT32, n, c, h, w), w1 = randn(g, DType.FLOAT32, o, c, 1, 1), b = randn(g, DType.FLOAT32, o);
+        Tensor dY1 = randn(g, DType.FLOAT32, n, o, h, w);
+        Conv2dParams p1 = Conv2dParams.of(1, 0);
+        sameEveryCall("1x1 conv2d", () -> { Tensor y = nan32(n, o, h, w); FAST.conv2d(x, w1, b, p1, y); return new Tensor[]{y}; });
+        sameEveryCall("1x1 dX", () -> { Tensor d = nan32(n, c, h, w); FAST.conv2dBackwardInput(dY1, w1, p1, d); return new Tensor[]{d}; });
+        sameEveryCall("1x1 dW", () -> { Tensor d = nan32(o, c, 1, 1); FAST.conv2dBackwardWeight(dY1, x, p1, d); return new Tensor[]{d}; });
+        Conv2dParams p2 = Conv2dParams.of(2, 1);
+        int ho = p2.outH(h, 3), wo = p2.outW(w, 3);
+        Tensor w3 = randn(g, DType.FLOAT32, o, c, 3, 3), dY2 = randn(g, DType.FLOAT32, n, o, ho, wo);
+        sameEveryCall("3x3 s2 conv2d", () -> { Tensor y = nan32(n, o, ho, wo); FAST.conv2d(x, w3, b, p2, y); return new Tensor[]{y}; });
+        sameEveryCall("3x3 s2 dX", () -> { Tensor d = nan32(n, c, h, w); FAST.conv2dBackwardInput(dY2, w3, p2, d); return new Tensor[]{d}; });
+        sameEveryCall("3x3 s2 dW", () -> { Tensor d = nan32(o, c, 3, 3); FAST.conv2dBackwardWeight(dY2, x, p2, d); return new Tensor[]{d}; });
+    }
+
     @Test void reductionsNormsSoftmaxAttentionAndConvGradientsRepeat() {
         Generator g = new Generator(11);
         int n = 16, c = 32, h = 28, w = 28, groups = 8;
