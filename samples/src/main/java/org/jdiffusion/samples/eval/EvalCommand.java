@@ -186,7 +186,7 @@ public final class EvalCommand implements Callable<Integer> {
         kv.add(new String[]{"program", "jdiffusion " + Cli.version() + ", java " + Runtime.version() + ", device " + device + ", "
                 + Runtime.getRuntime().availableProcessors() + " CPU cores, threads "
                 + System.getProperty("jdiffusion.threads", System.getenv().getOrDefault("JDIFFUSION_THREADS", "all"))
-                + ", cpu kernels " + System.getProperty("jdiffusion.cpu", System.getenv().getOrDefault("JDIFFUSION_CPU", "reference"))});
+                + ", cpu kernels " + (org.jdiffusion.tensor.Backends.of(Device.CPU).getClass().getSimpleName().contains("Reference") ? "reference (scalar)" : "fast (Vector API)")});
         for (int i = 0; i < models.size(); i++) {
             LoadedModel m = models.get(i);
             kv.add(new String[]{"checkpoint " + (i + 1), String.format(Locale.ROOT, "`%s` (%s weights, step %d, model %s, objective %s, prediction %s, %s schedule, T = %d, %d classes)",
