@@ -182,6 +182,27 @@ template <class P> __device__ __forceinline__ void store_c(const P& p, int m, in
 #define SIMT_BK 8
 #define SIMT_LD (JD_GEMM_BM + 4)  // +4: the scattered 4-byte stores of a k-major A land in distinct banks
 
+/**
+ * Stages k-tile kt of A and B into buffer kt & 1 for the tile loop: the first call loads tile 0; each
+ * later iteration prefetches tile kt + 1 into the other buffer (cp.async double buffering) and waits
+ * until tile kt has landed. Returns the buffer holding tile kt.
+ */
+template <int BK, int LD, class P>
+__device__ __forceinline__ int stage_tiles(const P& p, const ARows<BK, P>& rows, const typename P::BCol& col,
+                                           float (*As)[BK][LD], float (*Bs)[BK][LD], int m0, int n0, int kt, int tiles) {
+    int s = kt & 1;
+    if (kt + 1 < tiles) {
+        int k0 = p.kbeg + (kt + 1) * BK;
+        load_a_async<BK, LD>(p, rows, As[s ^ 1], m0, k0);
+        load_b_async<BK, LD>(p, col, Bs[s ^ 1], n0, k0);
+        cp_async_commit();
+        cp_async_wait<1>();
+    } else {
+        cp_async_wait<0>();
+    }
+    return s;
+}
+
 template <class P> __device__ void gemm_simt_tile(const P& p, int tm, int tn) {
     __shared__ __align__(16) float As[2][SIMT_BK][SIMT_LD];
     __shared__ __align__(16) float Bs[2][SIMT_BK][SIMT_LD];
@@ -202,16 +223,7 @@ template <class P> __device__ void gemm_simt_tile(const P& p, int tm, int tn) {
     load_b_async<SIMT_BK, SIMT_LD>(p, col, Bs[0], n0, p.kbeg);
     cp_async_commit();
     for (int kt = 0; kt < tiles; ++kt) {
-        int s = kt & 1;
-        if (kt + 1 < tiles) {
-            int k0 = p.kbeg + (kt + 1) * SIMT_BK;
-            load_a_async<SIMT_BK, SIMT_LD>(p, rows, As[s ^ 1], m0, k0);
-            load_b_async<SIMT_BK, SIMT_LD>(p, col, Bs[s ^ 1], n0, k0);
-            cp_async_commit();
-            cp_async_wait<1>();
-        } else {
-            cp_async_wait<0>();
-        }
+        int s = stage_tiles<SIMT_BK, SIMT_LD>(p, rows, col, As, Bs, m0, n0, kt, tiles);
         __syncthreads();
 #pragma unroll
         for (int k = 0; k < SIMT_BK; ++k) {
@@ -263,16 +275,7 @@ template <class P> __device__ void gemm_tf32_tile(const P& p, int tm, int tn) {
     load_b_async<TC_BK, TC_LD>(p, col, Bs[0], n0, p.kbeg);
     cp_async_commit();
     for (int kt = 0; kt < tiles; ++kt) {
-        int s = kt & 1;
-        if (kt + 1 < tiles) {
-            int k0 = p.kbeg + (kt + 1) * TC_BK;
-            load_a_async<TC_BK, TC_LD>(p, rows, As[s ^ 1], m0, k0);
-            load_b_async<TC_BK, TC_LD>(p, col, Bs[s ^ 1], n0, k0);
-            cp_async_commit();
-            cp_async_wait<1>();
-        } else {
-            cp_async_wait<0>();
-        }
+        int s = stage_tiles<TC_BK, TC_LD>(p, rows, col, As, Bs, m0, n0, kt, tiles);
         __syncthreads();
 #pragma unroll
         for (int kk = 0; kk < TC_BK; kk += 8) {
