@@ -32,6 +32,8 @@
 #define JD_GEMM_THREADS 256
 
 // ---- PTX helpers -------------------------------------------------------------------------------
+// (kernels/scripts/cuda-host/cuda_host.h defines the same functions for the CPU emulation)
+#ifndef JD_CUDA_HOST
 
 __device__ __forceinline__ unsigned smem_addr(const void* p) {
     unsigned a;
@@ -78,6 +80,8 @@ __device__ __forceinline__ void mma_bf16(float (&d)[4], const unsigned (&a)[4], 
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
+
+#endif  // JD_CUDA_HOST
 
 __device__ __forceinline__ float load_or0(const float* p) { return p ? *p : 0.f; }
 

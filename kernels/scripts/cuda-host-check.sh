@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Compiles kernel sources with the host C++ compiler under cuda-host/cuda_host.h (an emulation of the
+# CUDA execution model: threads as fibers, barriers for __syncthreads, shuffles and mma.sync, the
+# sm_80 instructions of gemm.cuh emulated) and checks them against float64 references, on a machine
+# without a GPU. It checks indexing, predicates, fragment layouts and barrier placement, not the
+# GPU's memory model or speed. The GEMM check runs twice: cp.async landing at issue, then at the wait.
+# Usage: kernels/scripts/cuda-host-check.sh [attention|gemm|all] [quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which="${1:-all}"
+quick="${2:-}"
+mkdir -p target/cuda-host
+build() {
+  ${CXX:-g++} -std=c++20 -O1 -Wall -Werror -Wno-unknown-pragmas -I scripts/cuda-host -I src/main/cuda \
+    -o "target/cuda-host/$1" "scripts/cuda-host/$1.cpp"
+}
+if [[ "$which" == attention || "$which" == all ]]; then
+  build attention_check
+  echo "== attention.cu"
+  target/cuda-host/attention_check $quick
+fi
+if [[ "$which" == gemm || "$which" == all ]]; then
+  build gemm_check
+  echo "== gemm.cu, conv.cu (cp.async lands at issue)"
+  JD_CP_ASYNC=early target/cuda-host/gemm_check $quick
+  echo "== gemm.cu, conv.cu (cp.async lands at cp.async.wait_group)"
+  JD_CP_ASYNC=late target/cuda-host/gemm_check $quick
+fi
