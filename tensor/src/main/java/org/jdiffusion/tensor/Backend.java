@@ -63,6 +63,12 @@ public interface Backend {
     /** out[b] = a[b] · bm[b]: a [B, M, K], bm [B, K, N], out [B, M, N], float dtypes. */
     void matmul(Tensor a, Tensor b, Tensor out);
 
+    /**
+     * Whether float32 matmul and conv2d (all three passes) round their inputs to bfloat16 themselves
+     * while {@link Autocast#bf16Active()} (tensor-core kernels); when false the frontends round them.
+     */
+    default boolean multipliesBf16() { return false; }
+
     /** y = conv(x, w) + bias: x [N, C, H, W], w [O, C/g, kH, kW], bias [O] or null, out [N, O, Ho, Wo]. */
     void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor out);
 

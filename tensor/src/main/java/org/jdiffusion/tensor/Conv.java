@@ -1,6 +1,9 @@
 package org.jdiffusion.tensor;
 
-/** Frontends of conv2d and its two gradients, nearest upsampling and average pooling (NCHW). */
+/**
+ * Frontends of conv2d and its two gradients, nearest upsampling and average pooling (NCHW). Inside an
+ * {@link Autocast} scope the float32 convolutions multiply bfloat16 values (the bias stays float32).
+ */
 public final class Conv {
     private Conv() {}
 
@@ -15,7 +18,7 @@ public final class Conv {
         }
         int ho = p.outH(x.size(2), w.size(2)), wo = p.outW(x.size(3), w.size(3));
         Tensor out = Tensor.zeros(x.dtype(), x.device(), x.size(0), w.size(0), ho, wo);
-        x.backend().conv2d(x, w, bias, p, out);
+        x.backend().conv2d(Autocast.gemmOperand(x), Autocast.gemmOperand(w), bias, p, out);
         return out;
     }
 
@@ -26,14 +29,14 @@ public final class Conv {
     /** The input gradient of conv2d for an input of shape xShape. */
     public static Tensor conv2dBackwardInput(Tensor dY, Tensor w, int[] xShape, Conv2dParams p) {
         Tensor dX = Tensor.zeros(dY.dtype(), dY.device(), xShape);
-        dY.backend().conv2dBackwardInput(dY, w, p, dX);
+        dY.backend().conv2dBackwardInput(Autocast.gemmOperand(dY), Autocast.gemmOperand(w), p, dX);
         return dX;
     }
 
     /** The weight gradient of conv2d for a weight of shape wShape. */
     public static Tensor conv2dBackwardWeight(Tensor dY, Tensor x, int[] wShape, Conv2dParams p) {
         Tensor dW = Tensor.zeros(dY.dtype(), dY.device(), wShape);
-        dY.backend().conv2dBackwardWeight(dY, x, p, dW);
+        dY.backend().conv2dBackwardWeight(Autocast.gemmOperand(dY), Autocast.gemmOperand(x), p, dW);
         return dW;
     }
 

@@ -6,7 +6,8 @@ public final class Linalg {
 
     /**
      * a [..., M, K] · b [..., K, N] → [..., M, N] with the batch dims broadcast; a 1-D operand is
-     * treated as a row (a) or column (b) vector and its dim dropped from the result.
+     * treated as a row (a) or column (b) vector and its dim dropped from the result. Inside an
+     * {@link Autocast} scope float32 operands are multiplied as bfloat16.
      */
     public static Tensor matmul(Tensor a, Tensor b) {
         TensorMath.checkSameDevice("matmul", a, b);
@@ -15,7 +16,8 @@ public final class Linalg {
         if (a.dim() == 0 || b.dim() == 0)
             throw new IllegalArgumentException("matmul: operands must be at least 1-d, got " + a.describe() + " and " + b.describe());
         boolean aVec = a.dim() == 1, bVec = b.dim() == 1;
-        Tensor a2 = aVec ? a.unsqueeze(0) : a, b2 = bVec ? b.unsqueeze(1) : b;
+        Tensor ar = Autocast.gemmOperand(a), br = Autocast.gemmOperand(b);
+        Tensor a2 = aVec ? ar.unsqueeze(0) : ar, b2 = bVec ? br.unsqueeze(1) : br;
         int[] as = a2.shape(), bs = b2.shape();
         int m = as[as.length - 2], k = as[as.length - 1], k2 = bs[bs.length - 2], n = bs[bs.length - 1];
         if (k != k2)

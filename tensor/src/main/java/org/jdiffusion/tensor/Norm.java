@@ -100,7 +100,9 @@ public final class Norm {
 
     /**
      * softmax(q·kᵀ·scale + mask)·v with q [B, H, Tq, D], k [B, H, Tk, D], v [B, H, Tk, Dv] and an
-     * additive mask broadcastable to [B, H, Tq, Tk] (or null).
+     * additive mask broadcastable to [B, H, Tq, Tk] (or null). Inside an {@link Autocast} scope
+     * float32 q, k, v (and dOut in the backward) are rounded to bfloat16; the softmax statistics,
+     * the mask and the accumulation stay float32.
      */
     public static AttentionResult attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
         for (Tensor t : new Tensor[]{k, v}) {
@@ -126,7 +128,7 @@ public final class Norm {
         }
         Tensor out = Tensor.zeros(q.dtype(), q.device(), b, h, tq, v.size(3));
         Tensor lse = Tensor.zeros(q.dtype(), q.device(), b, h, tq);
-        q.backend().attention(q, k, v, m, scale, out, lse);
+        q.backend().attention(Autocast.attentionOperand(q), Autocast.attentionOperand(k), Autocast.attentionOperand(v), m, scale, out, lse);
         return new AttentionResult(out, lse);
     }
 
@@ -140,7 +142,8 @@ public final class Norm {
         Tensor dQ = Tensor.zeros(q.dtype(), q.device(), q.shape());
         Tensor dK = Tensor.zeros(k.dtype(), k.device(), k.shape());
         Tensor dV = Tensor.zeros(v.dtype(), v.device(), v.shape());
-        q.backend().attentionBackward(dOut, q, k, v, m, scale, out, lse, dQ, dK, dV);
+        q.backend().attentionBackward(Autocast.attentionOperand(dOut), Autocast.attentionOperand(q), Autocast.attentionOperand(k),
+                Autocast.attentionOperand(v), m, scale, out, lse, dQ, dK, dV);
         return new AttentionGrads(dQ, dK, dV);
     }
 }

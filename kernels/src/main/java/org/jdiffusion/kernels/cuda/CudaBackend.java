@@ -2,6 +2,7 @@ package org.jdiffusion.kernels.cuda;
 
 import jcuda.driver.JCudaDriver;
 import org.jdiffusion.tensor.AdamHyper;
+import org.jdiffusion.tensor.Autocast;
 import org.jdiffusion.tensor.Backend;
 import org.jdiffusion.tensor.BinaryOp;
 import org.jdiffusion.tensor.Conv2dParams;
@@ -23,7 +24,9 @@ import java.util.List;
  * and {@link #synchronize} are the synchronisation points where kernel failures and device-side
  * input errors surface, named by op. Beyond {@link Backend} it exposes streams, events and the
  * memory statistics of its caching allocator. Float32 GEMMs and convolutions run in the precision of
- * {@link #matmulMode()}; attention is fused (FlashAttention-2 style, fp32/fp64 SIMT).
+ * {@link #matmulMode()}, or on the bf16 tensor cores inside an {@link Autocast} scope; attention is
+ * fused (FlashAttention-2 style, fp32/fp64 SIMT; its operands are rounded to bf16 by the frontend
+ * inside a scope).
  */
 public final class CudaBackend implements Backend {
     private final CudaContext ctx;
@@ -156,9 +159,15 @@ public final class CudaBackend implements Backend {
         keep(x, out);
     }
 
-    @Override public void matmul(Tensor a, Tensor b, Tensor out) { CudaMatmul.matmul(ctx, a, b, out, matmulMode); keep(a, b, out); }
+    @Override public void matmul(Tensor a, Tensor b, Tensor out) { CudaMatmul.matmul(ctx, a, b, out, activeMode()); keep(a, b, out); }
 
-    private String gemmVersion(Tensor t) { return CudaMatmul.version(t.dtype(), matmulMode); }
+    /** The bf16 tensor-core kernels take float32 operands and round them while staging (gemm.cuh v4). */
+    @Override public boolean multipliesBf16() { return true; }
+
+    /** bf16 inside an {@link Autocast} scope, else the process's {@link #matmulMode()}. */
+    MatmulMode activeMode() { return Autocast.bf16Active() ? MatmulMode.BF16 : matmulMode; }
+
+    private String gemmVersion(Tensor t) { return CudaMatmul.version(t.dtype(), activeMode()); }
 
     @Override public void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor out) {
         CudaConv.forward(ctx, x, w, bias, p, out, gemmVersion(out));

@@ -68,6 +68,10 @@ public final class TrainCommand implements Callable<Integer> {
     double gradClip = 1.0;
     @Option(names = "--device", paramLabel = "D", converter = Cli.DeviceConverter.class, description = "cpu (default) or cuda[:N]")
     Device device = Device.CPU;
+    @Option(names = "--precision", paramLabel = "P", description = "fp32 (default) or bf16: matmul, conv and attention multiply bfloat16-rounded "
+            + "inputs with float32 accumulation and float32 weights (on CUDA the bf16 tensor-core kernels)")
+    String precision = "fp32";
+
     @Option(names = "--seed", paramLabel = "S", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed = 0;
     @Option(names = "--checkpoint-every", paramLabel = "N", description = "write the checkpoint every N steps (0 = only at the end; default: ${DEFAULT-VALUE})")
@@ -164,9 +168,10 @@ public final class TrainCommand implements Callable<Integer> {
         Cli.require(emaDecay >= 0 && emaDecay < 1, "--ema-decay must be in [0, 1), got " + emaDecay);
         Cli.require(pUncond >= 0 && pUncond <= 1, "--p-uncond must be in [0, 1], got " + pUncond);
         Cli.require(gradClip >= 0, "--grad-clip must be >= 0, got " + gradClip);
+        Cli.require(TrainSettings.PRECISIONS.contains(precision), "--precision: unknown precision '" + precision + "' (expected fp32 or bf16)");
         Path dir = dataDir != null ? dataDir : MnistDownload.defaultCache();
         return new TrainSettings(dataKey, mnist ? dir.toAbsolutePath().toString() : "", kind, objective, sk, timesteps, b0, b1, batch, total, lr,
-                warmup, emaDecay, pUncond, mnist && !unconditional, seed, checkpointEvery, sampleEvery, logEvery, gradClip, toyPoints, preview);
+                warmup, emaDecay, pUncond, mnist && !unconditional, seed, checkpointEvery, sampleEvery, logEvery, gradClip, toyPoints, preview, precision);
     }
 
     private TrainingData data(TrainSettings s) {

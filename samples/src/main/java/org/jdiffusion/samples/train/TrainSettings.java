@@ -13,12 +13,19 @@ import java.util.Map;
  * Everything a {@code train} run was started with; stored in its checkpoints (as the opaque
  * {@code config} string, a flat JSON object) so {@code --resume} continues with the same settings.
  * The objective is eps, x0, v (L_simple on that prediction) or hybrid (ε with a learned variance,
- * L_simple + λ·L_vlb, Nichol &amp; Dhariwal 2021).
+ * L_simple + λ·L_vlb, Nichol &amp; Dhariwal 2021). Checkpoints written before {@code precision}
+ * existed resume in fp32.
  */
 public record TrainSettings(String data, String dataDir, Nets.Kind model, String objective, ScheduleKind schedule, int timesteps,
                             double betaStart, double betaEnd, int batch, long steps, double lr, int warmup, double emaDecay,
                             double pUncond, boolean conditional, long seed, long checkpointEvery, long sampleEvery, long logEvery,
-                            double gradClip, int toyPoints, int preview) {
+                            double gradClip, int toyPoints, int preview, String precision) {
+
+    /** The precisions of {@code --precision}: fp32, or bf16 (autocast: bf16 GEMM, conv and attention inputs, float32 weights). */
+    public static final java.util.List<String> PRECISIONS = java.util.List.of("fp32", "bf16");
+
+    /** Whether the steps run inside an {@link org.jdiffusion.tensor.Autocast} bf16 scope. */
+    public boolean bf16() { return precision.equals("bf16"); }
 
     public Prediction prediction() { return objective.equals("hybrid") ? Prediction.EPS : Prediction.fromKey(objective); }
 
@@ -56,6 +63,7 @@ public record TrainSettings(String data, String dataDir, Nets.Kind model, String
         m.put("grad_clip", Double.toString(gradClip));
         m.put("toy_points", Integer.toString(toyPoints));
         m.put("preview", Integer.toString(preview));
+        m.put("precision", precision);
         return Json.writeStringMap(m);
     }
 
@@ -70,7 +78,8 @@ public record TrainSettings(String data, String dataDir, Nets.Kind model, String
                     Double.parseDouble(get(m, "lr")), Integer.parseInt(get(m, "warmup")), Double.parseDouble(get(m, "ema_decay")),
                     Double.parseDouble(get(m, "p_uncond")), Boolean.parseBoolean(get(m, "conditional")), Long.parseLong(get(m, "seed")),
                     Long.parseLong(get(m, "checkpoint_every")), Long.parseLong(get(m, "sample_every")), Long.parseLong(get(m, "log_every")),
-                    Double.parseDouble(get(m, "grad_clip")), Integer.parseInt(get(m, "toy_points")), Integer.parseInt(get(m, "preview")));
+                    Double.parseDouble(get(m, "grad_clip")), Integer.parseInt(get(m, "toy_points")), Integer.parseInt(get(m, "preview")),
+                    m.getOrDefault("precision", "fp32"));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("train settings in the checkpoint are malformed: " + e.getMessage());
         }
@@ -84,12 +93,13 @@ public record TrainSettings(String data, String dataDir, Nets.Kind model, String
 
     public TrainSettings withSteps(long s) {
         return new TrainSettings(data, dataDir, model, objective, schedule, timesteps, betaStart, betaEnd, batch, s, lr, warmup, emaDecay,
-                pUncond, conditional, seed, checkpointEvery, sampleEvery, logEvery, gradClip, toyPoints, preview);
+                pUncond, conditional, seed, checkpointEvery, sampleEvery, logEvery, gradClip, toyPoints, preview, precision);
     }
 
     public String summary() {
-        return String.format(Locale.ROOT, "%s · %s model · %s objective · %s schedule, T=%d · batch %d · %d steps · lr %.2g (warm-up %d) · EMA %.4g%s",
+        return String.format(Locale.ROOT, "%s · %s model · %s objective · %s schedule, T=%d · batch %d · %d steps · lr %.2g (warm-up %d) · EMA %.4g%s%s",
                 data, model.key(), objective, schedule.key(), timesteps, batch, steps, lr, warmup, emaDecay,
-                conditional ? String.format(Locale.ROOT, " · p_uncond %.2f", pUncond) : "");
+                conditional ? String.format(Locale.ROOT, " · p_uncond %.2f", pUncond) : "",
+                bf16() ? " · bf16 autocast" : "");
     }
 }

@@ -14,6 +14,7 @@ import org.jdiffusion.nn.optim.GradClip;
 import org.jdiffusion.nn.optim.LrSchedule;
 import org.jdiffusion.nn.unet.UNet;
 import org.jdiffusion.samples.cli.Progress;
+import org.jdiffusion.tensor.Autocast;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Generator;
 import org.jdiffusion.tensor.Rand;
@@ -124,11 +125,14 @@ public final class Trainer {
             Tensor x0 = data.batch(idx).to(device);
             Tensor y = dropout == null ? null : dropout.apply(data.labels(idx).to(device), rngs.get("cond"));
             NoisyBatch nb = simple.noisy(x0, timesteps.sample(s.batch(), gNoise, device).t(), gNoise);
-            Variable output = net.forward(Variable.constant(nb.xt()), nb.t(), y);
-            Variable loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
             opt.setLr(lr.lr(step));
             opt.zeroGrad();
-            loss.backward();
+            Variable loss;
+            try (Autocast ignored = s.bf16() ? Autocast.bf16() : null) {  // forward and backward; the update stays float32
+                Variable output = net.forward(Variable.constant(nb.xt()), nb.t(), y);
+                loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
+                loss.backward();
+            }
             double norm = s.gradClip() > 0 ? GradClip.clipGlobalNorm(opt.parameters().values(), s.gradClip())
                     : GradClip.globalNorm(opt.parameters().values());
             opt.step();

@@ -24,11 +24,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CudaTrainingTest {
     @TempDir Path dir;
 
-    private Path train(Path data, String device) {
-        Path out = dir.resolve(device.replace(':', '-'));
+    private Path train(Path data, String device) { return train(data, device, "fp32"); }
+
+    private Path train(Path data, String device, String precision) {
+        Path out = dir.resolve(device.replace(':', '-') + "-" + precision);
         ProgramRuns.ok("train", "--data-dir", data.toString(), "--model", "unet", "--batch", "8", "--steps", "6", "--lr", "1e-3",
-                "--warmup", "0", "--log-every", "1", "--preview", "0", "--seed", "3", "--device", device, "--output", out.toString());
+                "--warmup", "0", "--log-every", "1", "--preview", "0", "--seed", "3", "--device", device, "--precision", precision,
+                "--output", out.toString());
         return out;
+    }
+
+    /**
+     * bf16 autocast: the GPU's bf16 tensor-core GEMMs and convolutions against the CPU's frontend
+     * rounding. Both multiply the same bf16 values; they sum in different orders, and an activation
+     * that lands near a bf16 rounding boundary may round the other way, so the losses agree to
+     * about bf16 precision rather than float32's.
+     */
+    @Test void bf16AutocastTrainsOnTheGpuAsOnTheCpu() throws Exception {
+        Path data = TrainSampleTest.syntheticMnist(dir.resolve("mnist"), 16);
+        double[] a = losses(train(data, "cpu", "bf16")), b = losses(train(data, "cuda:0", "bf16"));
+        assertEquals(6, b.length);
+        for (int i = 0; i < a.length; i++)
+            assertEquals(a[i], b[i], 1e-2 * Math.abs(a[i]) + 1e-4, "bf16 loss at step " + (i + 1) + ": cpu " + a[i] + ", cuda " + b[i]);
     }
 
     private static double[] losses(Path run) throws Exception {
