@@ -4,7 +4,8 @@
 # sm_80 instructions of gemm.cuh emulated) and checks them against float64 references, on a machine
 # without a GPU. It checks indexing, predicates, fragment layouts and barrier placement, not the
 # GPU's memory model or speed. The GEMM check runs twice: cp.async landing at issue, then at the wait.
-# Usage: kernels/scripts/cuda-host-check.sh [attention|gemm|all] [quick]
+# The memory-bound kernels with shared memory or shuffles (optim) launch as their Java launchers do.
+# Usage: kernels/scripts/cuda-host-check.sh [attention|gemm|optim|all] [quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -25,4 +26,9 @@ if [[ "$which" == gemm || "$which" == all ]]; then
   JD_CP_ASYNC=early target/cuda-host/gemm_check $quick
   echo "== gemm.cu, conv.cu (cp.async lands at cp.async.wait_group)"
   JD_CP_ASYNC=late target/cuda-host/gemm_check $quick
+fi
+if [[ "$which" == optim || "$which" == all ]]; then
+  build optim_check
+  echo "== optim.cu"
+  target/cuda-host/optim_check $quick
 fi

@@ -3,9 +3,11 @@
 // Shape legend: a launch is a grid (x, y, z) of blocks of blockX threads (1-d blocks, as every
 // kernel here uses); each thread is a fiber (started by ucontext, then switched by _setjmp/_longjmp, which unlike
 // swapcontext make no system call) and the blocks run one after another.
-// __syncthreads, __shfl_xor_sync and mma.sync are block-wide barriers: a fiber yields there until
-// every unfinished fiber of the block waits at the same kind of barrier; a shuffle or mma whose
-// partner lane has exited, or a barrier the threads of a block reach in different kinds, aborts.
+// __syncthreads is a block-wide barrier: a fiber yields there until every unfinished fiber of the
+// block waits at it; __shfl_xor_sync and mma.sync are warp-wide barriers, released once every
+// unfinished lane of the warp waits at the same one (so warps may shuffle while others wait at
+// __syncthreads, as block_reduce's first warp does). A shuffle or mma whose partner lane has exited,
+// or a barrier the threads of a block (or the lanes of a warp) reach in different kinds, aborts.
 // Shared memory is poisoned (all bits set: NaN) before every block, so a read of an element the
 // block never wrote shows. The sm_80 instructions of gemm.cuh are emulated:
 //   cp.async      checks 16-byte alignment; JD_CP_ASYNC=late poisons the destination at issue and
@@ -36,11 +38,13 @@
 #define __shared__ __attribute__((section("jd_shared"))) static
 #define __align__(n) __attribute__((aligned(n)))
 #define __launch_bounds__(...)
+#define __grid_constant__
 
 extern "C" __attribute__((weak)) char __start_jd_shared[];
 extern "C" __attribute__((weak)) char __stop_jd_shared[];
 
 struct __attribute__((aligned(16))) float4 { float x, y, z, w; };
+struct __attribute__((aligned(16))) double2 { double x, y; };
 inline int max(int a, int b) { return a > b ? a : b; }
 inline int min(int a, int b) { return a < b ? a : b; }
 
@@ -118,9 +122,9 @@ inline void runBlock(unsigned blockX) {
         makecontext(&f.ctx, entry, 0);
     }
     for (;;) {
-        // run every fiber to its next barrier (or its end)
+        // run every released fiber to its next barrier (or its end)
         for (auto& f : fibers) {
-            if (f.wait == DONE) continue;
+            if (f.wait != RUNNING) continue;
             current = &f;
             threadIdx.x = f.tid;
             if (!_setjmp(schedulerJb)) {
@@ -129,6 +133,25 @@ inline void runBlock(unsigned blockX) {
                 swapcontext(&scheduler, &f.ctx);
             }
         }
+        // a shuffle or mma releases its warp once every unfinished lane of the warp waits at it
+        bool released = false;
+        for (unsigned w0 = 0; w0 < blockX; w0 += 32) {
+            Wait kind = DONE;
+            bool same = true;
+            for (unsigned t = w0; t < blockX && t < w0 + 32; ++t) {
+                Wait k = fibers[t].wait;
+                if (k == DONE) continue;
+                if (kind != DONE && k != kind) same = false;
+                kind = k;
+            }
+            if (same && (kind == SHUFFLE || kind == MMA)) {
+                for (unsigned t = w0; t < blockX && t < w0 + 32; ++t)
+                    if (fibers[t].wait != DONE) fibers[t].wait = RUNNING;
+                released = true;
+            }
+        }
+        if (released) continue;
+        // __syncthreads releases the block once every unfinished thread waits at it
         Wait kind = DONE;
         for (auto& f : fibers) {
             if (f.wait == DONE) continue;
@@ -139,6 +162,12 @@ inline void runBlock(unsigned blockX) {
             kind = f.wait;
         }
         if (kind == DONE) break;
+        if (kind != SYNC) {
+            std::fprintf(stderr, "block %u: a warp waits at a shuffle or mma that some of its lanes never reach\n", b);
+            std::abort();
+        }
+        for (auto& f : fibers)
+            if (f.wait != DONE) f.wait = RUNNING;
     }
 }
 }  // namespace jdhost
@@ -161,7 +190,9 @@ inline T __shfl_xor_sync(unsigned, T v, int laneMask, int = 32) {
     return r;
 }
 
+// atomics: blocks run one after another and fibers switch only at barriers, so a plain update is atomic
 inline int atomicCAS(int* a, int cmp, int val) { int old = *a; if (old == cmp) *a = val; return old; }
+template <typename T> inline T atomicAdd(T* a, T v) { T old = *a; *a = old + v; return old; }
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
 inline double __longlong_as_double(long long i) { double d; std::memcpy(&d, &i, 8); return d; }
 inline float __double2float_rn(double d) { return (float)d; }

@@ -14,10 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Runs the CUDA kernels on the CPU: {@code scripts/cuda-host-check.sh} compiles attention.cu, gemm.cu
- * and conv.cu with the host C++ compiler under {@code scripts/cuda-host/cuda_host.h} (threads as
+ * Runs the CUDA kernels on the CPU: {@code scripts/cuda-host-check.sh} compiles attention.cu, gemm.cu,
+ * conv.cu and the memory-bound kernels with shared memory or shuffles (optim.cu) with the host C++ compiler under {@code scripts/cuda-host/cuda_host.h} (threads as
  * fibers; __syncthreads, shuffles and mma.sync as barriers; cp.async and the TF32/bf16 mma emulated
- * per the PTX ISA) and checks every variant against float64 references. This is what tests the
+ * per the PTX ISA) and checks every variant against float64 references, launched as the Java launchers size them. This is what tests the
  * tensor-core GEMM's fragment layouts and the double buffering's barriers where no GPU exists;
  * {@code MatmulConvOnDeviceTest} and {@code AttentionOnDeviceTest} are the real tests on a GPU.
  * Skipped, with the reason, only where no C++ compiler is installed.
@@ -28,6 +28,8 @@ class HostEmulatedKernelsTest {
     @Test void attentionKernelsMatchTheFloat64Reference() throws Exception { check("attention"); }
 
     @Test void gemmAndConvolutionKernelsMatchTheFloat64Reference() throws Exception { check("gemm"); }
+
+    @Test void adamAndEmaKernelsMatchTheFloat64Reference() throws Exception { check("optim"); }
 
     private static void check(String which) throws IOException, InterruptedException {
         String cxx = System.getenv().getOrDefault("CXX", "g++");
