@@ -4,8 +4,9 @@
 # sm_80 instructions of gemm.cuh emulated) and checks them against float64 references, on a machine
 # without a GPU. It checks indexing, predicates, fragment layouts and barrier placement, not the
 # GPU's memory model or speed. The GEMM check runs twice: cp.async landing at issue, then at the wait.
-# The memory-bound kernels with shared memory or shuffles (optim) launch as their Java launchers do.
-# Usage: kernels/scripts/cuda-host-check.sh [attention|gemm|optim|all] [quick]
+# The memory-bound kernels with shared memory or shuffles (optim, norm + softmax) launch as their Java
+# launchers do.
+# Usage: kernels/scripts/cuda-host-check.sh [attention|gemm|optim|norm|all] [quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -31,4 +32,9 @@ if [[ "$which" == optim || "$which" == all ]]; then
   build optim_check
   echo "== optim.cu"
   target/cuda-host/optim_check $quick
+fi
+if [[ "$which" == norm || "$which" == all ]]; then
+  build norm_check
+  echo "== norm.cu, softmax.cu"
+  target/cuda-host/norm_check $quick
 fi

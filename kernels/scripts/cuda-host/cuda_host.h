@@ -20,6 +20,7 @@
 #ifndef JD_CUDA_HOST_H
 #define JD_CUDA_HOST_H
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -122,35 +123,37 @@ inline void runBlock(unsigned blockX) {
         makecontext(&f.ctx, entry, 0);
     }
     for (;;) {
-        // run every released fiber to its next barrier (or its end)
-        for (auto& f : fibers) {
-            if (f.wait != RUNNING) continue;
-            current = &f;
-            threadIdx.x = f.tid;
-            if (!_setjmp(schedulerJb)) {
-                if (f.started) _longjmp(f.jb, 1);
-                f.started = true;
-                swapcontext(&scheduler, &f.ctx);
-            }
-        }
-        // a shuffle or mma releases its warp once every unfinished lane of the warp waits at it
-        bool released = false;
+        // each warp in turn runs ahead to a __syncthreads (or its end): its released lanes run to
+        // their next barrier, and a shuffle or mma releases the warp once every unfinished lane of
+        // the warp waits at it (a legal schedule that lets warp 0 overtake the others between
+        // block barriers, so a shared value it overwrites too early shows)
         for (unsigned w0 = 0; w0 < blockX; w0 += 32) {
-            Wait kind = DONE;
-            bool same = true;
-            for (unsigned t = w0; t < blockX && t < w0 + 32; ++t) {
-                Wait k = fibers[t].wait;
-                if (k == DONE) continue;
-                if (kind != DONE && k != kind) same = false;
-                kind = k;
-            }
-            if (same && (kind == SHUFFLE || kind == MMA)) {
-                for (unsigned t = w0; t < blockX && t < w0 + 32; ++t)
+            unsigned w1 = std::min(blockX, w0 + 32);
+            for (;;) {
+                for (unsigned t = w0; t < w1; ++t) {
+                    Fiber& f = fibers[t];
+                    if (f.wait != RUNNING) continue;
+                    current = &f;
+                    threadIdx.x = f.tid;
+                    if (!_setjmp(schedulerJb)) {
+                        if (f.started) _longjmp(f.jb, 1);
+                        f.started = true;
+                        swapcontext(&scheduler, &f.ctx);
+                    }
+                }
+                Wait kind = DONE;
+                bool same = true;
+                for (unsigned t = w0; t < w1; ++t) {
+                    Wait k = fibers[t].wait;
+                    if (k == DONE) continue;
+                    if (kind != DONE && k != kind) same = false;
+                    kind = k;
+                }
+                if (!same || (kind != SHUFFLE && kind != MMA)) break;
+                for (unsigned t = w0; t < w1; ++t)
                     if (fibers[t].wait != DONE) fibers[t].wait = RUNNING;
-                released = true;
             }
         }
-        if (released) continue;
         // __syncthreads releases the block once every unfinished thread waits at it
         Wait kind = DONE;
         for (auto& f : fibers) {

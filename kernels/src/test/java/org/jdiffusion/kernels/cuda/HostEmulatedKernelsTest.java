@@ -15,10 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Runs the CUDA kernels on the CPU: {@code scripts/cuda-host-check.sh} compiles attention.cu, gemm.cu,
- * conv.cu and the memory-bound kernels with shared memory or shuffles (optim.cu) with the host C++ compiler under {@code scripts/cuda-host/cuda_host.h} (threads as
- * fibers; __syncthreads, shuffles and mma.sync as barriers; cp.async and the TF32/bf16 mma emulated
- * per the PTX ISA) and checks every variant against float64 references, launched as the Java launchers size them. This is what tests the
- * tensor-core GEMM's fragment layouts and the double buffering's barriers where no GPU exists;
+ * conv.cu and the memory-bound kernels with shared memory or shuffles (optim.cu, norm.cu, softmax.cu)
+ * with the host C++ compiler under {@code scripts/cuda-host/cuda_host.h} (threads as fibers;
+ * __syncthreads, shuffles and mma.sync as barriers; cp.async and the TF32/bf16 mma emulated per the
+ * PTX ISA) and checks every variant against float64 references, launched as the Java launchers size
+ * them. This is what tests the tensor-core GEMM's fragment layouts, the double buffering's and the
+ * block reductions' barriers where no GPU exists;
  * {@code MatmulConvOnDeviceTest} and {@code AttentionOnDeviceTest} are the real tests on a GPU.
  * Skipped, with the reason, only where no C++ compiler is installed.
  */
@@ -30,6 +32,8 @@ class HostEmulatedKernelsTest {
     @Test void gemmAndConvolutionKernelsMatchTheFloat64Reference() throws Exception { check("gemm"); }
 
     @Test void adamAndEmaKernelsMatchTheFloat64Reference() throws Exception { check("optim"); }
+
+    @Test void normAndSoftmaxKernelsMatchTheFloat64Reference() throws Exception { check("norm"); }
 
     private static void check(String which) throws IOException, InterruptedException {
         String cxx = System.getenv().getOrDefault("CXX", "g++");
