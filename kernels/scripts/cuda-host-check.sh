@@ -4,9 +4,10 @@
 # sm_80 instructions of gemm.cuh emulated) and checks them against float64 references, on a machine
 # without a GPU. It checks indexing, predicates, fragment layouts and barrier placement, not the
 # GPU's memory model or speed. The GEMM check runs twice: cp.async landing at issue, then at the wait.
-# The memory-bound kernels with shared memory or shuffles (optim, norm + softmax) launch as their Java
-# launchers do.
-# Usage: kernels/scripts/cuda-host-check.sh [attention|gemm|optim|norm|all] [quick]
+# The memory-bound kernels with shared memory or shuffles (optim, norm + softmax, reduce) launch as
+# their Java launchers do; the block reductions run twice: warp 0 running ahead of the others between
+# barriers, then the last warp.
+# Usage: kernels/scripts/cuda-host-check.sh [attention|gemm|optim|norm|reduce|all] [quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -35,6 +36,15 @@ if [[ "$which" == optim || "$which" == all ]]; then
 fi
 if [[ "$which" == norm || "$which" == all ]]; then
   build norm_check
-  echo "== norm.cu, softmax.cu"
+  echo "== norm.cu, softmax.cu (warp 0 runs ahead)"
   target/cuda-host/norm_check $quick
+  echo "== norm.cu, softmax.cu (the last warp runs ahead)"
+  JD_WARP_ORDER=reverse target/cuda-host/norm_check $quick
+fi
+if [[ "$which" == reduce || "$which" == all ]]; then
+  build reduce_check
+  echo "== reduce.cu (warp 0 runs ahead)"
+  target/cuda-host/reduce_check $quick
+  echo "== reduce.cu (the last warp runs ahead)"
+  JD_WARP_ORDER=reverse target/cuda-host/reduce_check $quick
 fi

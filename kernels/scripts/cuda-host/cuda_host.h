@@ -72,6 +72,7 @@ inline jmp_buf schedulerJb;
 inline Fiber* current = nullptr;
 inline std::vector<unsigned long long> slots;  // shuffle exchange, one 8-byte slot per thread
 inline std::function<void()> body;
+inline const bool warpsReversed = [] { const char* m = std::getenv("JD_WARP_ORDER"); return m && !std::strcmp(m, "reverse"); }();
 
 inline void yield(Wait w) {
     current->wait = w;
@@ -125,10 +126,12 @@ inline void runBlock(unsigned blockX) {
     for (;;) {
         // each warp in turn runs ahead to a __syncthreads (or its end): its released lanes run to
         // their next barrier, and a shuffle or mma releases the warp once every unfinished lane of
-        // the warp waits at it (a legal schedule that lets warp 0 overtake the others between
-        // block barriers, so a shared value it overwrites too early shows)
-        for (unsigned w0 = 0; w0 < blockX; w0 += 32) {
-            unsigned w1 = std::min(blockX, w0 + 32);
+        // the warp waits at it. Warp 0 first (JD_WARP_ORDER unset) shows a shared value it
+        // overwrites before a later warp has read it; the last warp first (JD_WARP_ORDER=reverse)
+        // shows a later warp reading a value warp 0 has not written yet.
+        unsigned warps = (blockX + 31) / 32;
+        for (unsigned wi = 0; wi < warps; ++wi) {
+            unsigned w0 = 32 * (warpsReversed ? warps - 1 - wi : wi), w1 = std::min(blockX, w0 + 32);
             for (;;) {
                 for (unsigned t = w0; t < w1; ++t) {
                     Fiber& f = fibers[t];

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 inline std::mt19937_64 rng(12345);
@@ -38,7 +39,10 @@ template <typename X> struct Storage {
         for (auto& x : mem) x = sentinel();
     }
     // finite, so a write of a value computed from it (NaN would keep its payload) shows
-    static X sentinel() { return X(-7.77e29); }
+    static X sentinel() {
+        if constexpr (std::is_integral_v<X>) return X(-777777777777LL);
+        else return X(-7.77e29);
+    }
     X* data() { return mem.data() + GUARD + offset; }
     X& operator[](long i) { return data()[i]; }
     bool isSentinel(size_t k) const { X s = sentinel(); return std::memcmp(&mem[k], &s, sizeof(X)) == 0; }
