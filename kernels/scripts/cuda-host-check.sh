@@ -4,7 +4,10 @@
 # sm_80 instructions of gemm.cuh emulated) and checks them against float64 references, on a machine
 # without a GPU. It checks indexing, predicates, fragment layouts and barrier placement, not the
 # GPU's memory model or speed. The GEMM check runs twice: cp.async landing at issue, then at the wait.
-# Usage: kernels/scripts/cuda-host-check.sh [attention|gemm|all] [quick]
+# The memory-bound kernels with shared memory or shuffles (optim, norm + softmax, reduce) launch as
+# their Java launchers do; the block reductions run twice: warp 0 running ahead of the others between
+# barriers, then the last warp.
+# Usage: kernels/scripts/cuda-host-check.sh [attention|gemm|optim|norm|reduce|all] [quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -25,4 +28,23 @@ if [[ "$which" == gemm || "$which" == all ]]; then
   JD_CP_ASYNC=early target/cuda-host/gemm_check $quick
   echo "== gemm.cu, conv.cu (cp.async lands at cp.async.wait_group)"
   JD_CP_ASYNC=late target/cuda-host/gemm_check $quick
+fi
+if [[ "$which" == optim || "$which" == all ]]; then
+  build optim_check
+  echo "== optim.cu"
+  target/cuda-host/optim_check $quick
+fi
+if [[ "$which" == norm || "$which" == all ]]; then
+  build norm_check
+  echo "== norm.cu, softmax.cu (warp 0 runs ahead)"
+  target/cuda-host/norm_check $quick
+  echo "== norm.cu, softmax.cu (the last warp runs ahead)"
+  JD_WARP_ORDER=reverse target/cuda-host/norm_check $quick
+fi
+if [[ "$which" == reduce || "$which" == all ]]; then
+  build reduce_check
+  echo "== reduce.cu (warp 0 runs ahead)"
+  target/cuda-host/reduce_check $quick
+  echo "== reduce.cu (the last warp runs ahead)"
+  JD_WARP_ORDER=reverse target/cuda-host/reduce_check $quick
 fi

@@ -3,9 +3,11 @@
 // Shape legend: a launch is a grid (x, y, z) of blocks of blockX threads (1-d blocks, as every
 // kernel here uses); each thread is a fiber (started by ucontext, then switched by _setjmp/_longjmp, which unlike
 // swapcontext make no system call) and the blocks run one after another.
-// __syncthreads, __shfl_xor_sync and mma.sync are block-wide barriers: a fiber yields there until
-// every unfinished fiber of the block waits at the same kind of barrier; a shuffle or mma whose
-// partner lane has exited, or a barrier the threads of a block reach in different kinds, aborts.
+// __syncthreads is a block-wide barrier: a fiber yields there until every unfinished fiber of the
+// block waits at it; __shfl_xor_sync and mma.sync are warp-wide barriers, released once every
+// unfinished lane of the warp waits at the same one (so warps may shuffle while others wait at
+// __syncthreads, as block_reduce's first warp does). A shuffle or mma whose partner lane has exited,
+// or a barrier the threads of a block (or the lanes of a warp) reach in different kinds, aborts.
 // Shared memory is poisoned (all bits set: NaN) before every block, so a read of an element the
 // block never wrote shows. The sm_80 instructions of gemm.cuh are emulated:
 //   cp.async      checks 16-byte alignment; JD_CP_ASYNC=late poisons the destination at issue and
@@ -18,6 +20,7 @@
 #ifndef JD_CUDA_HOST_H
 #define JD_CUDA_HOST_H
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -36,11 +39,13 @@
 #define __shared__ __attribute__((section("jd_shared"))) static
 #define __align__(n) __attribute__((aligned(n)))
 #define __launch_bounds__(...)
+#define __grid_constant__
 
 extern "C" __attribute__((weak)) char __start_jd_shared[];
 extern "C" __attribute__((weak)) char __stop_jd_shared[];
 
 struct __attribute__((aligned(16))) float4 { float x, y, z, w; };
+struct __attribute__((aligned(16))) double2 { double x, y; };
 inline int max(int a, int b) { return a > b ? a : b; }
 inline int min(int a, int b) { return a < b ? a : b; }
 
@@ -67,6 +72,7 @@ inline jmp_buf schedulerJb;
 inline Fiber* current = nullptr;
 inline std::vector<unsigned long long> slots;  // shuffle exchange, one 8-byte slot per thread
 inline std::function<void()> body;
+inline const bool warpsReversed = [] { const char* m = std::getenv("JD_WARP_ORDER"); return m && !std::strcmp(m, "reverse"); }();
 
 inline void yield(Wait w) {
     current->wait = w;
@@ -118,17 +124,40 @@ inline void runBlock(unsigned blockX) {
         makecontext(&f.ctx, entry, 0);
     }
     for (;;) {
-        // run every fiber to its next barrier (or its end)
-        for (auto& f : fibers) {
-            if (f.wait == DONE) continue;
-            current = &f;
-            threadIdx.x = f.tid;
-            if (!_setjmp(schedulerJb)) {
-                if (f.started) _longjmp(f.jb, 1);
-                f.started = true;
-                swapcontext(&scheduler, &f.ctx);
+        // each warp in turn runs ahead to a __syncthreads (or its end): its released lanes run to
+        // their next barrier, and a shuffle or mma releases the warp once every unfinished lane of
+        // the warp waits at it. Warp 0 first (JD_WARP_ORDER unset) shows a shared value it
+        // overwrites before a later warp has read it; the last warp first (JD_WARP_ORDER=reverse)
+        // shows a later warp reading a value warp 0 has not written yet.
+        unsigned warps = (blockX + 31) / 32;
+        for (unsigned wi = 0; wi < warps; ++wi) {
+            unsigned w0 = 32 * (warpsReversed ? warps - 1 - wi : wi), w1 = std::min(blockX, w0 + 32);
+            for (;;) {
+                for (unsigned t = w0; t < w1; ++t) {
+                    Fiber& f = fibers[t];
+                    if (f.wait != RUNNING) continue;
+                    current = &f;
+                    threadIdx.x = f.tid;
+                    if (!_setjmp(schedulerJb)) {
+                        if (f.started) _longjmp(f.jb, 1);
+                        f.started = true;
+                        swapcontext(&scheduler, &f.ctx);
+                    }
+                }
+                Wait kind = DONE;
+                bool same = true;
+                for (unsigned t = w0; t < w1; ++t) {
+                    Wait k = fibers[t].wait;
+                    if (k == DONE) continue;
+                    if (kind != DONE && k != kind) same = false;
+                    kind = k;
+                }
+                if (!same || (kind != SHUFFLE && kind != MMA)) break;
+                for (unsigned t = w0; t < w1; ++t)
+                    if (fibers[t].wait != DONE) fibers[t].wait = RUNNING;
             }
         }
+        // __syncthreads releases the block once every unfinished thread waits at it
         Wait kind = DONE;
         for (auto& f : fibers) {
             if (f.wait == DONE) continue;
@@ -139,6 +168,12 @@ inline void runBlock(unsigned blockX) {
             kind = f.wait;
         }
         if (kind == DONE) break;
+        if (kind != SYNC) {
+            std::fprintf(stderr, "block %u: a warp waits at a shuffle or mma that some of its lanes never reach\n", b);
+            std::abort();
+        }
+        for (auto& f : fibers)
+            if (f.wait != DONE) f.wait = RUNNING;
     }
 }
 }  // namespace jdhost
@@ -161,7 +196,9 @@ inline T __shfl_xor_sync(unsigned, T v, int laneMask, int = 32) {
     return r;
 }
 
+// atomics: blocks run one after another and fibers switch only at barriers, so a plain update is atomic
 inline int atomicCAS(int* a, int cmp, int val) { int old = *a; if (old == cmp) *a = val; return old; }
+template <typename T> inline T atomicAdd(T* a, T v) { T old = *a; *a = old + v; return old; }
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
 inline double __longlong_as_double(long long i) { double d; std::memcpy(&d, &i, 8); return d; }
 inline float __double2float_rn(double d) { return (float)d; }
