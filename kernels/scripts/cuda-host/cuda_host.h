@@ -46,6 +46,8 @@ extern "C" __attribute__((weak)) char __stop_jd_shared[];
 
 struct __attribute__((aligned(16))) float4 { float x, y, z, w; };
 struct __attribute__((aligned(16))) double2 { double x, y; };
+inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
+inline double2 make_double2(double x, double y) { return {x, y}; }
 inline int max(int a, int b) { return a > b ? a : b; }
 inline int min(int a, int b) { return a < b ? a : b; }
 
@@ -72,6 +74,7 @@ inline jmp_buf schedulerJb;
 inline Fiber* current = nullptr;
 inline std::vector<unsigned long long> slots;  // shuffle exchange, one 8-byte slot per thread
 inline std::function<void()> body;
+inline const char* kernelName = "kernel";  // for messages
 inline const bool warpsReversed = [] { const char* m = std::getenv("JD_WARP_ORDER"); return m && !std::strcmp(m, "reverse"); }();
 
 inline void yield(Wait w) {
@@ -79,9 +82,13 @@ inline void yield(Wait w) {
     if (!_setjmp(current->jb)) _longjmp(schedulerJb, 1);
 }
 
+// A fiber runs the kernel body once per block: after a block it waits at DONE, and the next block
+// (or launch, which only replaces body) resumes it there, so its context is made only once.
 inline void entry() {
-    body();
-    yield(DONE);
+    for (;;) {
+        body();
+        yield(DONE);
+    }
 }
 
 inline void runBlock(unsigned blockX);
@@ -89,11 +96,12 @@ inline void runBlock(unsigned blockX);
 // Runs body on a grid (x, y, z) of blocks of blockX threads.
 inline void launch(jd_dim3 grid, unsigned blockX, std::function<void()> kernel) {
     body = std::move(kernel);
-    fibers.assign(blockX, Fiber());
+    if (fibers.size() != blockX) fibers.assign(blockX, Fiber());
     slots.assign(blockX, 0);
     gridDim = grid;
     blockDim.x = blockX; blockDim.y = blockDim.z = 1;
-    for (auto& f : fibers) f.stack.resize(1 << 16);
+    for (auto& f : fibers)
+        if (f.stack.empty()) f.stack.resize(1 << 16);
     for (unsigned z = 0; z < grid.z; ++z)
         for (unsigned y = 0; y < grid.y; ++y)
             for (unsigned x = 0; x < grid.x; ++x) {
@@ -107,16 +115,15 @@ inline void launch(unsigned gridX, unsigned blockX, std::function<void()> kernel
 }
 
 inline void runBlock(unsigned blockX) {
-    unsigned b = blockIdx.x;
     if (__start_jd_shared && +__stop_jd_shared > +__start_jd_shared)
         std::memset(__start_jd_shared, 0xff, (size_t)(__stop_jd_shared - __start_jd_shared));
     for (unsigned t = 0; t < blockX; ++t) {
         Fiber& f = fibers[t];
         f.tid = t;
         f.wait = RUNNING;
-        f.started = false;
         f.open.clear();
         f.groups.clear();
+        if (f.started) continue;
         getcontext(&f.ctx);
         f.ctx.uc_stack.ss_sp = f.stack.data();
         f.ctx.uc_stack.ss_size = f.stack.size();
@@ -162,14 +169,16 @@ inline void runBlock(unsigned blockX) {
         for (auto& f : fibers) {
             if (f.wait == DONE) continue;
             if (kind != DONE && f.wait != kind) {
-                std::fprintf(stderr, "block %u: threads wait at different barriers (__syncthreads, shuffle, mma)\n", b);
+                std::fprintf(stderr, "%s, block (%u, %u, %u): threads wait at different barriers (__syncthreads, shuffle, mma)\n",
+                             kernelName, blockIdx.x, blockIdx.y, blockIdx.z);
                 std::abort();
             }
             kind = f.wait;
         }
         if (kind == DONE) break;
         if (kind != SYNC) {
-            std::fprintf(stderr, "block %u: a warp waits at a shuffle or mma that some of its lanes never reach\n", b);
+            std::fprintf(stderr, "%s, block (%u, %u, %u): a warp waits at a shuffle or mma that some of its lanes never reach\n",
+                         kernelName, blockIdx.x, blockIdx.y, blockIdx.z);
             std::abort();
         }
         for (auto& f : fibers)
@@ -187,7 +196,7 @@ inline T __shfl_xor_sync(unsigned, T v, int laneMask, int = 32) {
     std::memcpy(&jdhost::slots[me], &v, sizeof(T));
     jdhost::yield(jdhost::SHUFFLE);
     if (partner >= jdhost::fibers.size() || jdhost::fibers[partner].wait == jdhost::DONE) {
-        std::fprintf(stderr, "shuffle: lane %u's partner %u has exited\n", me, partner);
+        std::fprintf(stderr, "%s: shuffle: lane %u's partner %u has exited\n", jdhost::kernelName, me, partner);
         std::abort();
     }
     T r;
@@ -199,6 +208,12 @@ inline T __shfl_xor_sync(unsigned, T v, int laneMask, int = 32) {
 // atomics: blocks run one after another and fibers switch only at barriers, so a plain update is atomic
 inline int atomicCAS(int* a, int cmp, int val) { int old = *a; if (old == cmp) *a = val; return old; }
 template <typename T> inline T atomicAdd(T* a, T v) { T old = *a; *a = old + v; return old; }
+inline int __float_as_int(float f) { int i; std::memcpy(&i, &f, 4); return i; }
+inline unsigned __umulhi(unsigned a, unsigned b) { return (unsigned)(((unsigned long long)a * b) >> 32); }
+// explicit rounding, never fused into an FMA (the host build has no FMA contraction either)
+inline double __dmul_rn(double a, double b) { volatile double r = a * b; return r; }
+inline double __dadd_rn(double a, double b) { volatile double r = a + b; return r; }
+inline double __dsub_rn(double a, double b) { volatile double r = a - b; return r; }
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
 inline double __longlong_as_double(long long i) { double d; std::memcpy(&d, &i, 8); return d; }
 inline float __double2float_rn(double d) { return (float)d; }
@@ -224,7 +239,7 @@ inline float floatOf(unsigned u) { float f; std::memcpy(&f, &u, 4); return f; }
 // cp.async of `size` bytes to dst, reading `srcBytes` (the rest zero-filled)
 inline void cpAsync(void* dst, const void* src, int srcBytes, int size) {
     if ((reinterpret_cast<unsigned long>(dst) % size) || (srcBytes > 0 && reinterpret_cast<unsigned long>(src) % size)) {
-        std::fprintf(stderr, "cp.async of %d bytes: misaligned address (thread %u, block %u)\n", size, threadIdx.x, blockIdx.x);
+        std::fprintf(stderr, "%s: cp.async of %d bytes: misaligned address (thread %u, block %u)\n", kernelName, size, threadIdx.x, blockIdx.x);
         std::abort();
     }
     Copy c{dst, {}, size};
@@ -252,12 +267,12 @@ inline void mma(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
     constexpr int K = BF16 ? 16 : 8;
     unsigned me = threadIdx.x, warp0 = me & ~31u;
     if (mmaSlots.size() < fibers.size()) mmaSlots.resize(fibers.size());
-    if (warp0 + 32 > fibers.size()) { std::fprintf(stderr, "mma.sync in a partial warp\n"); std::abort(); }
+    if (warp0 + 32 > fibers.size()) { std::fprintf(stderr, "%s: mma.sync in a partial warp\n", kernelName); std::abort(); }
     mmaSlots[me] = MmaSlot{{a[0], a[1], a[2], a[3]}, {b[0], b[1]}, {d[0], d[1], d[2], d[3]}};
     yield(MMA);
     double A[16][16], B[16][8];
     for (unsigned lane = 0; lane < 32; ++lane) {
-        if (fibers[warp0 + lane].wait == DONE) { std::fprintf(stderr, "mma.sync: lane %u has exited\n", warp0 + lane); std::abort(); }
+        if (fibers[warp0 + lane].wait == DONE) { std::fprintf(stderr, "%s: mma.sync: lane %u has exited\n", kernelName, warp0 + lane); std::abort(); }
         const MmaSlot& s = mmaSlots[warp0 + lane];
         int g = (int)lane / 4, t = (int)lane % 4;
         if (!BF16) {

@@ -5,7 +5,7 @@
 // stride column per operand; sX, sY ... are the operands' strides along the softmax dim.
 // One block per row; float32 exponentials in float, every sum in double.
 //
-// Forward:  m = max x, s = sum exp(x - m); y = exp(x - m)/s, or x - m - log s.   reads 2*D, writes D
+// Forward:  m = max x, s = sum exp(x - m); y = exp(x - m)/s, or (x - m) - log s.   reads 2*D, writes D
 // Backward: softmax y(dY - sum dY*y); log_softmax dY - exp(y)*sum dY.               reads 4*D, writes D
 // Bytes moved (per row): forward 3*D*s, backward 5*D*s. FLOPs: ~5*D forward, ~4*D backward.
 #include "common.cuh"
@@ -39,8 +39,10 @@ __device__ void softmax_forward(int logMode, Geom<2> rows, int D, int sX, int sY
     for (int k = threadIdx.x; k < D; k += blockDim.x) s += (double)sm_exp(xr[k * sX] - shift);
     s = block_reduce(s, SumOp(), 0.0, scratch);
     if (logMode) {
-        T lse = (T)(log(s)) + shift;
-        for (int k = threadIdx.x; k < D; k += blockDim.x) yr[k * sY] = xr[k * sX] - lse;
+        // (x - m) - log s: x - m is exact for x near m, where log s + m rounded to T would lose the
+        // small log s against a large m (logits near 1000: an ulp of m is 6e-5 in float32)
+        T ls = (T)log(s);
+        for (int k = threadIdx.x; k < D; k += blockDim.x) yr[k * sY] = (xr[k * sX] - shift) - ls;
     } else {
         T inv = (T)(1.0 / s);
         for (int k = threadIdx.x; k < D; k += blockDim.x) yr[k * sY] = sm_exp(xr[k * sX] - shift) * inv;

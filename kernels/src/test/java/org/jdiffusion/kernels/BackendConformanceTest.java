@@ -66,6 +66,7 @@ class BackendConformanceTest {
         EXERCISES.put("reduce", BackendConformanceTest::reduce);
         EXERCISES.put("random", BackendConformanceTest::random);
         EXERCISES.put("matmul", StructuredExercises::matmul);
+        EXERCISES.put("multipliesBf16", StructuredExercises::multipliesBf16);
         EXERCISES.put("conv2d", StructuredExercises::conv2d);
         EXERCISES.put("conv2dBackwardInput", StructuredExercises::conv2dBackwardInput);
         EXERCISES.put("conv2dBackwardWeight", StructuredExercises::conv2dBackwardWeight);

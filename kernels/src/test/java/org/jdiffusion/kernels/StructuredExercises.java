@@ -36,6 +36,23 @@ final class StructuredExercises {
 
     // ---- matmul -------------------------------------------------------------------------------------
 
+    /**
+     * The Autocast contract of a backend's matmul: inside a bf16 scope a backend that says it
+     * multiplies bf16 rounds float32 operands itself; one that does not must leave them as they are
+     * (its frontend rounds them).
+     */
+    static void multipliesBf16(Backend be, Generator g) {
+        Tensor a = randn(g, DType.FLOAT32, 1, 9, 40), b = randn(g, DType.FLOAT32, 1, 40, 7);
+        Tensor out = poisoned(be, DType.FLOAT32, 1, 9, 7);
+        try (org.jdiffusion.tensor.Autocast ignored = org.jdiffusion.tensor.Autocast.bf16()) {
+            be.matmul(on(be, a), on(be, b), out);
+        }
+        Tensor ar = be.multipliesBf16() ? org.jdiffusion.tensor.Autocast.roundToBf16(a) : a;
+        Tensor br = be.multipliesBf16() ? org.jdiffusion.tensor.Autocast.roundToBf16(b) : b;
+        check("matmul inside an Autocast scope (multipliesBf16 " + be.multipliesBf16() + ")", ConformanceReference.matmul(nd(ar), nd(br)).v(), out,
+                DType.FLOAT32);
+    }
+
     static void matmul(Backend be, Generator g) {
         for (DType dt : FLOATS) {
             Tensor a = randn(g, dt, 2, 3, 4), b = randn(g, dt, 2, 4, 5);
