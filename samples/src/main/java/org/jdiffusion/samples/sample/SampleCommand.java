@@ -60,6 +60,9 @@ public final class SampleCommand implements Callable<Integer> {
     Path output;
     @Option(names = "--trace", description = "also write the denoising strip of the first samples (trace.png, trace.gif)")
     boolean trace;
+    @Option(names = "--precision", paramLabel = "P", description = "fp32 (default) or bf16: the network's matmul, conv and attention multiply "
+            + "bfloat16-rounded inputs with float32 accumulation (on CUDA the bf16 tensor-core kernels); the sampler's arithmetic stays float32")
+    String precision = "fp32";
     @Option(names = "--no-ema", description = "use a training checkpoint's model weights instead of its EMA weights")
     boolean noEma;
 
@@ -68,6 +71,7 @@ public final class SampleCommand implements Callable<Integer> {
         Cli.require(count >= 1 && batch >= 1 && steps >= 1, "--count, --batch and --steps must be >= 1");
         Cli.require(eta >= 0 && eta <= 1, "--eta must be in [0, 1], got " + eta);
         Cli.require(Double.isFinite(guidance) && guidance >= 0, "--guidance must be a finite number >= 0, got " + guidance);
+        Cli.require(precision.equals("fp32") || precision.equals("bf16"), "--precision: unknown precision '" + precision + "' (expected fp32 or bf16)");
         Sampling.Kind kind;
         try {
             kind = Sampling.Kind.parse(sampler);
@@ -87,6 +91,7 @@ public final class SampleCommand implements Callable<Integer> {
 
         Denoiser model = Sampling.denoiser(m.net());
         if (nc > 0 && guidance != 1) model = new ClassifierFreeGuidance(model, guidance, m.spec().nullClass(), m.spec().learnedVariance());
+        if (precision.equals("bf16")) model = Sampling.bf16(model);
         Progress bar = Progress.onStdout("sample", (long) count, "samples");
         List<Tensor> parts = new ArrayList<>();
         Trajectory traced = null;
@@ -105,7 +110,7 @@ public final class SampleCommand implements Callable<Integer> {
         Tensor all = org.jdiffusion.tensor.Join.cat(parts, 0);
         SampleOutputs.write(output, m, all, labels, traced);
         System.out.println("sample: " + count + " samples (" + kind.name().toLowerCase() + ", " + Math.min(steps, m.spec().timesteps()) + " steps"
-                + (nc > 0 ? ", guidance " + guidance : "") + ") -> " + output);
+                + (nc > 0 ? ", guidance " + guidance : "") + (precision.equals("bf16") ? ", bf16 autocast" : "") + ") -> " + output);
         return 0;
     }
 

@@ -57,4 +57,13 @@ public final class Sampling {
             }
         };
     }
+
+    /** d with each call inside a bf16 {@link org.jdiffusion.tensor.Autocast} scope (the network's GEMMs, convolutions and attention). */
+    public static Denoiser bf16(Denoiser d) {
+        return (xt, t, y) -> {
+            try (var scope = org.jdiffusion.tensor.Autocast.bf16()) {
+                return d.predict(xt, t, y);
+            }
+        };
+    }
 }

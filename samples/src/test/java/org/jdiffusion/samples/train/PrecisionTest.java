@@ -47,6 +47,25 @@ class PrecisionTest {
         assertTrue(ck.config().contains("\"precision\":\"bf16\""), ck.config());
         String resumed = ProgramRuns.ok("train", "--resume", "--steps", "3", "--output", bf16.toString()).out();
         assertTrue(resumed.contains("bf16 autocast"), resumed);
+
+        // sampling: the same noise through bf16 GEMMs moves the samples a little on average
+        float[][] xs = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            String p = i == 0 ? "fp32" : "bf16";
+            Path o = dir.resolve("s-" + p);
+            String out = ProgramRuns.ok("sample", "--checkpoint", fp32.resolve("checkpoint.safetensors").toString(), "--steps", "3", "--count", "2",
+                    "--seed", "4", "--precision", p, "--output", o.toString()).out();
+            assertEquals(i == 1, out.contains("bf16 autocast"), out);
+            xs[i] = org.jdiffusion.samples.io.Npy.read(o.resolve("samples.npy")).toTensor().toFloatArray();
+        }
+        double worst = 0, diff = 0;
+        for (int k = 0; k < xs[0].length; k++) {
+            worst = Math.max(worst, Math.abs(xs[0][k] - xs[1][k]));
+            diff += Math.abs(xs[0][k] - xs[1][k]);
+        }
+        assertTrue(diff > 0, "bf16 sampling gave the fp32 samples bit for bit");
+        // pixels 0..255: DDIM's first step divides by sqrt(ᾱ_T) ≈ 0.006, so a few pixels move far, the mean very little
+        assertTrue(diff / xs[0].length < 2, "bf16 and fp32 samples differ by " + diff / xs[0].length + " levels on average (up to " + worst + ")");
     }
 
     @Test void settingsFromBeforeThePrecisionFieldReadAsFp32() {
@@ -56,8 +75,11 @@ class PrecisionTest {
         assertEquals("fp32", s.precision());
     }
 
-    @Test void anUnknownPrecisionIsNamed() {
+    @Test void anUnknownPrecisionIsNamed() throws Exception {
         String err = ProgramRuns.fails(2, "train", "--data", "moons", "--precision", "fp16", "-o", dir.resolve("x").toString());
         assertTrue(err.contains("--precision: unknown precision 'fp16' (expected fp32 or bf16)"), err);
+        Path ck = Files.writeString(dir.resolve("ck.safetensors"), "not read: the flags are checked first");
+        err = ProgramRuns.fails(2, "sample", "--checkpoint", ck.toString(), "--precision", "half", "-o", dir.resolve("y").toString());
+        assertTrue(err.contains("--precision: unknown precision 'half' (expected fp32 or bf16)"), err);
     }
 }
