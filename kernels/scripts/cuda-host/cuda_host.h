@@ -28,6 +28,7 @@
 #include <functional>
 #include <vector>
 #include <csetjmp>
+#include <sys/mman.h>
 #include <ucontext.h>
 
 #define __global__
@@ -56,13 +57,32 @@ inline jd_dim3 threadIdx, blockIdx, blockDim, gridDim;
 
 namespace jdhost {
 enum Wait { RUNNING, SYNC, SHUFFLE, MMA, DONE };
+// A fiber's stack: 256 KiB under a no-access guard page, so an overflow faults at once instead of
+// overwriting a neighbour's stack.
+struct Stack {
+    static constexpr size_t SIZE = 256 * 1024, GUARD = 4096;
+    char* base = nullptr;
+    Stack() = default;
+    Stack(const Stack&) : Stack() {}  // a copy is a fresh, unallocated stack
+    Stack& operator=(const Stack&) = delete;
+    ~Stack() { if (base) munmap(base, SIZE + GUARD); }
+    bool empty() const { return base == nullptr; }
+    void allocate() {
+        void* m = mmap(nullptr, SIZE + GUARD, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) { std::perror("cuda_host: fiber stack"); std::abort(); }
+        mprotect(m, GUARD, PROT_NONE);  // stacks grow down, into the guard
+        base = static_cast<char*>(m);
+    }
+    char* data() const { return base + GUARD; }
+    size_t size() const { return SIZE; }
+};
 // one cp.async in flight: the bytes it read and where they land
 struct Copy { void* dst; unsigned char data[16]; int bytes; };
 struct Fiber {
     ucontext_t ctx;  // the first entry
     jmp_buf jb;      // where it yielded
     bool started = false;
-    std::vector<char> stack;
+    Stack stack;
     Wait wait = RUNNING;
     unsigned tid = 0;
     std::vector<Copy> open;                 // issued since the last commit_group
@@ -96,12 +116,15 @@ inline void runBlock(unsigned blockX);
 // Runs body on a grid (x, y, z) of blocks of blockX threads.
 inline void launch(jd_dim3 grid, unsigned blockX, std::function<void()> kernel) {
     body = std::move(kernel);
-    if (fibers.size() != blockX) fibers.assign(blockX, Fiber());
+    if (fibers.size() != blockX) {
+        fibers.clear();
+        fibers.resize(blockX);
+    }
     slots.assign(blockX, 0);
     gridDim = grid;
     blockDim.x = blockX; blockDim.y = blockDim.z = 1;
     for (auto& f : fibers)
-        if (f.stack.empty()) f.stack.resize(1 << 16);
+        if (f.stack.empty()) f.stack.allocate();
     for (unsigned z = 0; z < grid.z; ++z)
         for (unsigned y = 0; y < grid.y; ++y)
             for (unsigned x = 0; x < grid.x; ++x) {
