@@ -83,6 +83,7 @@ else
 fi
 
 # ---- 2. CUDA tests (+ the bandwidth probe), per module, in the module's directory -----------------
+# (HostEmulatedKernelsTest is left out: it checks the kernels on the CPU and needs no GPU)
 if [ "$java_ok" = 1 ] && [ -f "$kit/tests.txt" ]; then
   for m in $(cut -f1 "$kit/tests.txt" | sort -u); do
     t0=$(date +%s)
@@ -95,6 +96,7 @@ if [ "$java_ok" = 1 ] && [ -f "$kit/tests.txt" ]; then
     (cd "$root/$m" && timeout -k 10 "$budget" "$JAVA" "${jvm[@]}" -Djdiffusion.gpu.report="$work" \
        -jar "$(ls "$kit"/lib/junit/junit-platform-console-standalone-*.jar)" execute --disable-banner --disable-ansi-colors \
        --details=tree --include-engine=junit-jupiter --include-classname '^(Test.*|.+[.$]Test.*|.*Tests?|.*Probe)$' \
+       --exclude-classname '.*HostEmulatedKernelsTest' \
        -cp "$cp" "${sel[@]}" --reports-dir "$work/junit-$m") > "$work/logs/tests-$m.log" 2>&1
     rc=$?
     for x in "$work/junit-$m"/TEST-*.xml; do [ -f "$x" ] && mv "$x" "$work/junit/TEST-$m-$(basename "$x" | sed 's/^TEST-//')"; done
