@@ -48,6 +48,30 @@ class CudaTrainingTest {
             assertEquals(a[i], b[i], 1e-2 * Math.abs(a[i]) + 1e-4, "bf16 loss at step " + (i + 1) + ": cpu " + a[i] + ", cuda " + b[i]);
     }
 
+    /**
+     * The small U-Net, two steps: quick enough for the CUDA driver emulator, where the build runs it
+     * (kernels/README.md); the losses and gradient norms agree as in the reference U-Net's test.
+     */
+    @Test void theTinyUNetTrainsOnTheGpuAsOnTheCpu() throws Exception {
+        Path data = TrainSampleTest.syntheticMnist(dir.resolve("mnist"), 8);
+        double[][] cols = new double[2][];
+        double[][] norms = new double[2][];
+        String[] devices = {"cpu", "cuda:0"};
+        for (int d = 0; d < 2; d++) {
+            Path out = dir.resolve("tiny-" + d);
+            ProgramRuns.ok("train", "--data-dir", data.toString(), "--model", "tiny", "--batch", "2", "--steps", "2", "--lr", "1e-3",
+                    "--warmup", "0", "--log-every", "1", "--preview", "0", "--seed", "5", "--device", devices[d], "--output", out.toString());
+            List<String> rows = Files.readAllLines(out.resolve("log.csv"));
+            cols[d] = rows.stream().skip(1).mapToDouble(r -> Double.parseDouble(r.split(",")[1])).toArray();
+            norms[d] = rows.stream().skip(1).mapToDouble(r -> Double.parseDouble(r.split(",")[3])).toArray();
+        }
+        assertEquals(2, cols[1].length);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(cols[0][i], cols[1][i], 2e-3 * Math.abs(cols[0][i]) + 1e-5, "loss at step " + (i + 1));
+            assertEquals(norms[0][i], norms[1][i], 2e-3 * Math.abs(norms[0][i]) + 1e-5, "gradient norm at step " + (i + 1));
+        }
+    }
+
     private static double[] losses(Path run) throws Exception {
         List<String> rows = Files.readAllLines(run.resolve("log.csv"));
         return rows.stream().skip(1).mapToDouble(r -> Double.parseDouble(r.split(",")[1])).toArray();
