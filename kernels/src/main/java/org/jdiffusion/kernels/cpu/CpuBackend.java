@@ -42,6 +42,10 @@ public final class CpuBackend implements Backend {
 
     private CpuBackend() {}
 
+    private static boolean castsBf16(DType from, DType to) {
+        return from == DType.FLOAT32 && to == DType.BFLOAT16 || from == DType.BFLOAT16 && to == DType.FLOAT32;
+    }
+
     private static boolean f32(Tensor... ts) {
         for (Tensor t : ts) if (t != null && t.dtype() != DType.FLOAT32) return false;
         return true;
@@ -71,6 +75,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void copy(Tensor src, Tensor out) {
         if (f32(src, out)) FastElementwise.copy(src, out);
+        else if (castsBf16(src.dtype(), out.dtype())) FastElementwise.castBf16(src, out);
         else REF.copy(src, out);
     }
 

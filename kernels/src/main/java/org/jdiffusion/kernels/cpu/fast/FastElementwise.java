@@ -3,6 +3,9 @@ package org.jdiffusion.kernels.cpu.fast;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.jdiffusion.tensor.BinaryOp;
+import org.jdiffusion.tensor.DType;
+import org.jdiffusion.tensor.HalfFloats;
+import org.jdiffusion.tensor.HostStorage;
 import org.jdiffusion.tensor.Tensor;
 import org.jdiffusion.tensor.UnaryOp;
 
@@ -47,6 +50,27 @@ public final class FastElementwise {
             if (st[0] == 1 && st[1] == 1) System.arraycopy(x, offs[0], y, offs[1], n);
             else for (int i = 0, p = offs[0], q = offs[1]; i < n; i++, p += st[0], q += st[1]) y[q] = x[p];
         });
+    }
+
+    /**
+     * float32 → bfloat16 (round to nearest even, NaN to the canonical quiet NaN, as HalfFloats) or
+     * bfloat16 → float32 (exact), any strides: the casts of bf16 autocast, which the reference does
+     * through float64 one element at a time.
+     */
+    public static void castBf16(Tensor src, Tensor out) {
+        if (src.dtype() == DType.FLOAT32) {
+            float[] x = data(src);
+            short[] y = ((HostStorage.BF16) out.storage()).data();
+            FastRows.forEach(out.shape(), new Tensor[]{src, out}, (offs, st, n) -> {
+                for (int i = 0, p = offs[0], q = offs[1]; i < n; i++, p += st[0], q += st[1]) y[q] = HalfFloats.bf16FromFloat(x[p]);
+            });
+        } else {
+            short[] x = ((HostStorage.BF16) src.storage()).data();
+            float[] y = data(out);
+            FastRows.forEach(out.shape(), new Tensor[]{src, out}, (offs, st, n) -> {
+                for (int i = 0, p = offs[0], q = offs[1]; i < n; i++, p += st[0], q += st[1]) y[q] = HalfFloats.bf16ToFloat(x[p]);
+            });
+        }
     }
 
     public static void unary(UnaryOp op, Tensor x, Tensor out) {
