@@ -95,7 +95,7 @@ if [ "$java_ok" = 1 ] && [ -f "$kit/tests.txt" ]; then
     rm -rf "$work/junit-$m"
     (cd "$root/$m" && timeout -k 10 "$budget" "$JAVA" "${jvm[@]}" -Djdiffusion.gpu.report="$work" \
        -jar "$(ls "$kit"/lib/junit/junit-platform-console-standalone-*.jar)" execute --disable-banner --disable-ansi-colors \
-       --details=tree --include-engine=junit-jupiter --include-classname '^(Test.*|.+[.$]Test.*|.*Tests?|.*Probe)$' \
+       --details=testfeed --include-engine=junit-jupiter --include-classname '^(Test.*|.+[.$]Test.*|.*Tests?|.*Probe)$' \
        --exclude-classname '.*HostEmulatedKernelsTest' \
        -cp "$cp" "${sel[@]}" --reports-dir "$work/junit-$m") > "$work/logs/tests-$m.log" 2>&1
     rc=$?

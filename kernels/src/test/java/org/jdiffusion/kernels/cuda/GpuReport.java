@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
  *   nvidia-smi.txt   nvidia-smi --query-gpu=... --format=csv
  *   device.txt       the CUDA context's view of the device (GpuBench, CudaBandwidthProbe)
  *   junit/TEST-*.xml the CUDA tests (JUnit console launcher or Surefire)
+ *   logs/tests-*.log the launcher's test feed: the results of classes without an XML report
  *   bandwidth.tsv    CudaBandwidthProbe
  *   cases.tsv, bench.tsv, torch.tsv   the benchmark cases, ours (GpuBench), PyTorch's (gpu_baseline.py)
  * </pre>
@@ -40,7 +41,7 @@ public final class GpuReport {
     }
 
     static String render(Path dir, ZonedDateTime now) throws Exception {
-        List<Result> all = JUnitXmlResults.read(dir.resolve("junit"));
+        List<Result> all = results(dir);
         List<Result> gpu = all.stream().filter(Result::gpu).toList(), host = all.stream().filter(r -> !r.gpu()).toList();
         Tsv parts = Tsv.read(dir.resolve("parts.tsv")), cases = Tsv.read(dir.resolve("cases.tsv")), bench = Tsv.read(dir.resolve("bench.tsv")),
                 torch = Tsv.read(dir.resolve("torch.tsv"));
@@ -100,6 +101,19 @@ public final class GpuReport {
         return "none found (no nvidia-smi output, no CUDA context)";
     }
 
+    /**
+     * The XML reports' results, plus those of logs/tests-*.log (the launcher's test feed) for every
+     * class no XML report covers: a part that timed out or crashed writes no XML.
+     */
+    static List<Result> results(Path dir) throws Exception {
+        List<Result> xml = JUnitXmlResults.read(dir.resolve("junit"));
+        java.util.Set<String> covered = xml.stream().map(Result::cls).collect(Collectors.toSet());
+        List<Result> all = new java.util.ArrayList<>(xml);
+        for (Result r : JUnitFeedResults.read(dir.resolve("logs"))) if (!covered.contains(r.cls())) all.add(r);
+        all.sort(java.util.Comparator.comparing(Result::cls).thenComparing(Result::label));
+        return all;
+    }
+
     static String testSummary(List<Result> gpu) {
         if (gpu.isEmpty()) return "not run (no test results)";
         Map<Status, Long> n = gpu.stream().collect(Collectors.groupingBy(Result::status, Collectors.counting()));
@@ -111,7 +125,7 @@ public final class GpuReport {
 
     private static void appendTests(StringBuilder md, List<Result> all, List<Result> gpu, List<Result> host) {
         if (all.isEmpty()) {
-            md.append("No test results (the test part did not run or wrote no XML report; one that timed out leaves its progress in ")
+            md.append("No test results (the test part did not run, or wrote neither an XML report nor a test feed in ")
                     .append("logs/tests-*.log of results.tar.gz).\n");
             return;
         }

@@ -124,6 +124,31 @@ class GpuReportTest {
         assertFalse(md.contains("null"), md);
     }
 
+    @Test void aPartThatTimedOutIsReadFromItsTestFeedAndNamesTheTestThatWasRunning() throws Exception {
+        Files.createDirectories(dir.resolve("logs"));
+        Files.write(dir.resolve("logs/tests-kernels.log"), List.of(
+                "INFO: opened cuda:0 (NVIDIA H200, sm_90)",
+                "JUnit Jupiter > ElementwiseOnDeviceTest :: STARTED",
+                "JUnit Jupiter > ElementwiseOnDeviceTest > binary(Device, BinaryOp) :: STARTED",
+                "JUnit Jupiter > ElementwiseOnDeviceTest > binary(Device, BinaryOp) > [14] cuda:0, ADD :: STARTED",
+                "JUnit Jupiter > ElementwiseOnDeviceTest > binary(Device, BinaryOp) > [14] cuda:0, ADD :: SUCCESSFUL",
+                "JUnit Jupiter > ElementwiseOnDeviceTest > binary(Device, BinaryOp) > [15] cuda:0, SUB :: STARTED",
+                "JUnit Jupiter > ElementwiseOnDeviceTest > binary(Device, BinaryOp) > [15] cuda:0, SUB :: FAILED",
+                "\tjava.lang.AssertionError: sub on cuda:0: element 3 is 1.5, expected 2.5",
+                "JUnit Jupiter > ElementwiseOnDeviceTest > binary(Device, BinaryOp) > [16] cuda:0, MUL :: STARTED",
+                "JUnit Jupiter > ElementwiseOnDeviceTest > binary(Device, BinaryOp) > [16] cuda:0, MUL :: ABORTED",
+                "\torg.opentest4j.TestAbortedException: Assumption failed: no usable GPU",
+                "JUnit Jupiter > ElementwiseOnDeviceTest > binary(Device, BinaryOp) > [17] cuda:0, DIV :: STARTED"));
+        List<Result> all = GpuReport.results(dir);
+        Map<String, Status> st = all.stream().collect(java.util.stream.Collectors.toMap(Result::label, Result::status));
+        assertEquals(Map.of("binary · cuda:0, ADD", Status.PASS, "binary · cuda:0, SUB", Status.FAIL, "binary · cuda:0, MUL", Status.SKIPPED,
+                "binary · cuda:0, DIV", Status.FAIL), st);
+        String md = GpuReport.render(dir, ZonedDateTime.now());
+        assertTrue(md.contains("1 passed, 2 failed, 0 not implemented yet, 1 skipped"), md);
+        assertTrue(md.contains("element 3 is 1.5, expected 2.5"), md);
+        assertTrue(md.contains("started but never finished"), md);
+    }
+
     @Test void anEmptyWorkDirectoryStillGivesAReport() throws Exception {
         String md = GpuReport.render(dir, ZonedDateTime.now());
         assertTrue(md.contains("**GPU: none found"), md);
