@@ -26,9 +26,9 @@ final class JUnitXmlResults {
 
     /** One test: simple class name, method name, display name, status, first line of its message. */
     record Result(String cls, String method, String display, Status status, String message) {
-        /** Runs on cuda:0: a device-parameterised run named for a CUDA device, a GPU-only class, or skipped for want of a GPU. */
+        /** Runs on cuda:0: a device-parameterised run named for a CUDA device, a GPU-only class (the runtime, the probe, the program's training test), or skipped for want of a GPU. */
         boolean gpu() {
-            return display.contains("cuda:") || cls.equals("CudaRuntimeTest") || cls.equals("CudaBandwidthProbe")
+            return display.contains("cuda:") || cls.equals("CudaRuntimeTest") || cls.equals("CudaBandwidthProbe") || cls.equals("CudaTrainingTest")
                     || status == Status.SKIPPED && message.contains("no usable GPU");
         }
 
