@@ -17,34 +17,27 @@ build() {
   ${CXX:-g++} -std=c++20 -O1 -Wall -Werror -Wno-unknown-pragmas -I scripts/cuda-host -I src/main/cuda \
     -o "target/cuda-host/$1" "scripts/cuda-host/$1.cpp"
 }
-if [[ "$which" == attention || "$which" == all ]]; then
-  build attention_check
-  echo "== attention.cu"
-  target/cuda-host/attention_check $quick
-fi
-if [[ "$which" == gemm || "$which" == all ]]; then
-  build gemm_check
-  echo "== gemm.cu, conv.cu (cp.async lands at issue)"
-  JD_CP_ASYNC=early target/cuda-host/gemm_check $quick
-  echo "== gemm.cu, conv.cu (cp.async lands at cp.async.wait_group)"
-  JD_CP_ASYNC=late target/cuda-host/gemm_check $quick
-fi
-if [[ "$which" == optim || "$which" == all ]]; then
-  build optim_check
-  echo "== optim.cu"
-  target/cuda-host/optim_check $quick
-fi
-if [[ "$which" == norm || "$which" == all ]]; then
-  build norm_check
-  echo "== norm.cu, softmax.cu (warp 0 runs ahead)"
-  target/cuda-host/norm_check $quick
-  echo "== norm.cu, softmax.cu (the last warp runs ahead)"
-  JD_WARP_ORDER=reverse target/cuda-host/norm_check $quick
-fi
-if [[ "$which" == reduce || "$which" == all ]]; then
-  build reduce_check
-  echo "== reduce.cu (warp 0 runs ahead)"
-  target/cuda-host/reduce_check $quick
-  echo "== reduce.cu (the last warp runs ahead)"
-  JD_WARP_ORDER=reverse target/cuda-host/reduce_check $quick
-fi
+# check NAME TITLE [VAR=VALUE TITLE ...]: builds NAME's check and runs it once per setting
+check() {
+  local name=$1 title=$2
+  shift 2
+  build "${name}_check"
+  if [[ $# -eq 0 ]]; then
+    echo "== $title"
+    "target/cuda-host/${name}_check" $quick
+  fi
+  while [[ $# -gt 0 ]]; do
+    echo "== $title ($2)"
+    env "$1" "target/cuda-host/${name}_check" $quick
+    shift 2
+  done
+}
+wanted() { [[ "$which" == "$1" || "$which" == all ]]; }
+! wanted attention || check attention "attention.cu"
+! wanted gemm || check gemm "gemm.cu, conv.cu" JD_CP_ASYNC=early "cp.async lands at issue" \
+  JD_CP_ASYNC=late "cp.async lands at cp.async.wait_group"
+! wanted optim || check optim "optim.cu"
+! wanted norm || check norm "norm.cu, softmax.cu" JD_WARP_ORDER=forward "warp 0 runs ahead" \
+  JD_WARP_ORDER=reverse "the last warp runs ahead"
+! wanted reduce || check reduce "reduce.cu" JD_WARP_ORDER=forward "warp 0 runs ahead" \
+  JD_WARP_ORDER=reverse "the last warp runs ahead"

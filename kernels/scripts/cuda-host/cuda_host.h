@@ -256,8 +256,6 @@ inline float __double2float_rz(double d) {  // toward zero
 namespace jdhost {
 inline const bool cpAsyncLate = [] { const char* m = std::getenv("JD_CP_ASYNC"); return m && !std::strcmp(m, "late"); }();
 
-inline unsigned bitsOf(float f) { unsigned u; std::memcpy(&u, &f, 4); return u; }
-inline float floatOf(unsigned u) { float f; std::memcpy(&f, &u, 4); return f; }
 
 // cp.async of `size` bytes to dst, reading `srcBytes` (the rest zero-filled)
 inline void cpAsync(void* dst, const void* src, int srcBytes, int size) {
@@ -279,8 +277,8 @@ inline void cpAsync(void* dst, const void* src, int srcBytes, int size) {
 struct MmaSlot { unsigned a[4], b[2]; float c[4]; };
 inline std::vector<MmaSlot> mmaSlots;
 
-inline float tf32Value(unsigned u) { return floatOf(u & 0xffffe000u); }  // the unit reads 19 bits
-inline float bf16Value(unsigned half) { return floatOf((half & 0xffffu) << 16); }
+inline float tf32Value(unsigned u) { return __uint_as_float(u & 0xffffe000u); }  // the unit reads 19 bits
+inline float bf16Value(unsigned half) { return __uint_as_float((half & 0xffffu) << 16); }
 
 // d = a·b + c over one warp: A [16][K] row-major, B [K][8] column-major, fragments of the PTX ISA
 // ("Matrix fragments for mma.m16n8k8" (.tf32) and "for mma.m16n8k16 with floating point type");
@@ -343,14 +341,14 @@ template <int N> inline void cp_async_wait() {
 
 // cvt.rna.tf32.f32: round to nearest, ties away from zero, to a 10-bit mantissa
 inline unsigned to_tf32(float f) {
-    unsigned u = jdhost::bitsOf(f);
+    unsigned u = __float_as_uint(f);
     if ((u & 0x7f800000u) != 0x7f800000u) u += 0x1000u;
     return u & 0xffffe000u;
 }
 // cvt.rn.bf16x2.f32: round to nearest even; lo in bits 0..15
 inline unsigned pack_bf16x2(float lo, float hi) {
     auto rn = [](float f) -> unsigned {
-        unsigned u = jdhost::bitsOf(f);
+        unsigned u = __float_as_uint(f);
         if (std::isnan(f)) return 0x7fffu;
         return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
     };

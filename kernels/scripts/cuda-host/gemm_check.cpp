@@ -29,7 +29,7 @@ static int failures = 0;
 template <typename T> static double rounded(double x, Version v) {
     if (sizeof(T) == 8) return x;
     float f = (float)x;
-    if (v == TF32) return jdhost::floatOf(to_tf32(f));
+    if (v == TF32) return __uint_as_float(to_tf32(f));
     if (v == BF16) return jdhost::bf16Value(pack_bf16x2(f, 0.f));
     return f;
 }

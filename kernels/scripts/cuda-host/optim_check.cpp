@@ -102,14 +102,27 @@ static std::vector<int> randomLens(int n, int maxLen) {
     return l;
 }
 
-static std::string describe(const char* op, int bytes, const std::vector<int>& lens, bool decoupled, int sms, int vec, int launches, int chunk) {
+static std::string describe(const char* op, int bytes, const std::vector<int>& lens, bool decoupled, int sms, int vec, int launches) {
     long total = 0;
     int nonEmpty = 0;
     for (int l : lens) { total += l; nonEmpty += l > 0; }
+    int chunk = chunkLength(total, sms);
     std::string s = std::string(op) + (bytes == 4 ? " f32" : " f64") + (decoupled ? " decoupled" : "");
     s += " positions " + std::to_string(lens.size()) + (lens.size() <= 12 ? " " + str(lens) : " (" + std::to_string(total) + " elements)");
     return s + " sms" + std::to_string(sms) + " chunk" + std::to_string(chunk) + " vector " + std::to_string(vec) + "/" +
            std::to_string(nonEmpty) + " launches " + std::to_string(launches);
+}
+
+// every operand of every position: nothing outside its elements was written
+template <typename X>
+static void outsideUntouched(const std::string& cas, std::vector<std::vector<Storage<X>>>& ops) {
+    for (size_t i = 0; i < ops.size(); ++i)
+        for (size_t d = 0; d < ops[i].size(); ++d) {
+            std::vector<long> all(ops[i][d].size);
+            for (long e = 0; e < (long)all.size(); ++e) all[e] = e;
+            int bad = ops[i][d].untouchedOutside(all);
+            if (bad && failures++ < 10) std::fprintf(stderr, "%s: position %zu operand %zu: %d elements outside it written\n", cas.c_str(), i, d, bad);
+        }
 }
 
 template <typename X>
@@ -133,18 +146,11 @@ static void adam(const std::vector<int>& lens, bool decoupled, Misalign mis, int
         if constexpr (sizeof(X) == 4) adam_step_f32(t, chunk, a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
         else adam_step_f64(t, chunk, a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
     });
-    long total = 0;
-    for (int l : lens) total += l;
-    std::string cas = describe("adam", sizeof(X), lens, decoupled, sms, vec, launches, chunkLength(total, sms));
+    std::string cas = describe("adam", sizeof(X), lens, decoupled, sms, vec, launches);
     int before_ = failures;
+    outsideUntouched(cas, ops);
     double decay = a[0], l2 = a[1], B1 = a[2], B2 = a[3], ss = a[4], b2s = a[5], ep = a[6];
     for (size_t i = 0; i < lens.size(); ++i) {
-        std::vector<long> all(lens[i]);
-        for (int e = 0; e < lens[i]; ++e) all[e] = e;
-        for (int d = 0; d < 4; ++d) {
-            int bad = ops[i][d].untouchedOutside(all);
-            if (bad && failures++ < 10) std::fprintf(stderr, "%s: position %zu operand %d: %d elements outside it written\n", cas.c_str(), i, d, bad);
-        }
         for (int e = 0; e < lens[i]; ++e) {
             double p = before[i][0][e], g = before[i][1][e], m = before[i][2][e], v = before[i][3][e];
             double gp = l2 != 0 ? g + l2 * p : g, pp = l2 != 0 ? p : decay * p;
@@ -177,17 +183,10 @@ static void ema(const std::vector<int>& lens, Misalign mis, int sms, double rtol
         if constexpr (sizeof(X) == 4) ema_update_f32(t, chunk, d, c);
         else ema_update_f64(t, chunk, d, c);
     });
-    long total = 0;
-    for (int l : lens) total += l;
-    std::string cas = describe("ema", sizeof(X), lens, false, sms, vec, launches, chunkLength(total, sms));
+    std::string cas = describe("ema", sizeof(X), lens, false, sms, vec, launches);
     int before_ = failures;
+    outsideUntouched(cas, ops);
     for (size_t i = 0; i < lens.size(); ++i) {
-        std::vector<long> all(lens[i]);
-        for (int e = 0; e < lens[i]; ++e) all[e] = e;
-        for (int k = 0; k < 2; ++k) {
-            int bad = ops[i][k].untouchedOutside(all);
-            if (bad && failures++ < 10) std::fprintf(stderr, "%s: position %zu operand %d: %d elements outside it written\n", cas.c_str(), i, k, bad);
-        }
         for (int e = 0; e < lens[i]; ++e) {
             double s = before[i][0][e], p = before[i][1][e], D = d, C = c;
             bool ok = near(cas, "shadow", e, D * s + C * p, ops[i][0][e], rtol * (std::fabs(D * s) + std::fabs(C * p))) &&

@@ -7,9 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -107,10 +110,10 @@ public final class GpuReport {
      */
     static List<Result> results(Path dir) throws Exception {
         List<Result> xml = JUnitXmlResults.read(dir.resolve("junit"));
-        java.util.Set<String> covered = xml.stream().map(Result::cls).collect(Collectors.toSet());
-        List<Result> all = new java.util.ArrayList<>(xml);
+        Set<String> covered = xml.stream().map(Result::cls).collect(Collectors.toSet());
+        List<Result> all = new ArrayList<>(xml);
         for (Result r : JUnitFeedResults.read(dir.resolve("logs"))) if (!covered.contains(r.cls())) all.add(r);
-        all.sort(java.util.Comparator.comparing(Result::cls).thenComparing(Result::label));
+        all.sort(Comparator.comparing(Result::cls).thenComparing(Result::label));
         return all;
     }
 

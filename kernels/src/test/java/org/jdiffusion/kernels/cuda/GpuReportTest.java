@@ -77,8 +77,7 @@ class GpuReportTest {
                 tc("BackendConformanceTest", "op(String)[40]", "cuda:0 matmul",
                         "<error message=\"cuda matmul: lands with the GEMM kernels\" type=\"java.lang.UnsupportedOperationException\">t</error>"),
                 tc("CudaSourcesTest", "opIds()", "opIds()", "<error message=\"src/main/cuda\" type=\"java.nio.file.NoSuchFileException\">t</error>")));
-        List<Result> all = JUnitXmlResults.read(dir.resolve("junit"));
-        Map<String, Status> byLabel = all.stream().collect(java.util.stream.Collectors.toMap(Result::label, Result::status));
+        Map<String, Status> byLabel = byLabel(JUnitXmlResults.read(dir.resolve("junit")));
         assertEquals(Map.of("binary · cuda:0, ADD", Status.PASS, "binary · cuda:0, SUB", Status.FAIL, "op · cuda:0 matmul", Status.NOT_YET,
                 "opIds", Status.FAIL), byLabel);
 
@@ -139,14 +138,16 @@ class GpuReportTest {
                 "JUnit Jupiter > ElementwiseOnDeviceTest > binary(Device, BinaryOp) > [16] cuda:0, MUL :: ABORTED",
                 "\torg.opentest4j.TestAbortedException: Assumption failed: no usable GPU",
                 "JUnit Jupiter > ElementwiseOnDeviceTest > binary(Device, BinaryOp) > [17] cuda:0, DIV :: STARTED"));
-        List<Result> all = GpuReport.results(dir);
-        Map<String, Status> st = all.stream().collect(java.util.stream.Collectors.toMap(Result::label, Result::status));
         assertEquals(Map.of("binary · cuda:0, ADD", Status.PASS, "binary · cuda:0, SUB", Status.FAIL, "binary · cuda:0, MUL", Status.SKIPPED,
-                "binary · cuda:0, DIV", Status.FAIL), st);
+                "binary · cuda:0, DIV", Status.FAIL), byLabel(GpuReport.results(dir)));
         String md = GpuReport.render(dir, ZonedDateTime.now());
         assertTrue(md.contains("1 passed, 2 failed, 0 not implemented yet, 1 skipped"), md);
         assertTrue(md.contains("element 3 is 1.5, expected 2.5"), md);
         assertTrue(md.contains("started but never finished"), md);
+    }
+
+    static Map<String, Status> byLabel(List<Result> results) {
+        return results.stream().collect(java.util.stream.Collectors.toMap(Result::label, Result::status));
     }
 
     @Test void anEmptyWorkDirectoryStillGivesAReport() throws Exception {

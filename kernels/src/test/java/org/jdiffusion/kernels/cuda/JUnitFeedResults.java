@@ -63,11 +63,9 @@ final class JUnitFeedResults {
                         message.contains("UnsupportedOperationException") ? Status.NOT_YET : Status.FAIL, message);
                 default -> new Result(cls, method, display, Status.SKIPPED, message);
             };
-            // a container's own STARTED (a parameterised method) is replaced by its runs' results
-            if (event.equals("STARTED") && byPath.keySet().stream().anyMatch(k -> k.startsWith(path + " > "))) continue;
             byPath.put(path, r);
         }
-        // parameterised methods: drop the container entries whose runs were recorded
+        // a parameterised method's own entry gives way to its runs' results
         List<String> keys = new ArrayList<>(byPath.keySet());
         for (String k : keys)
             if (keys.stream().anyMatch(o -> o.startsWith(k + " > "))) byPath.remove(k);

@@ -14,6 +14,7 @@ import org.jdiffusion.samples.plot.Chart;
 import org.jdiffusion.samples.plot.Colors;
 import org.jdiffusion.samples.plot.Figure;
 import org.jdiffusion.samples.plot.ImageGrid;
+import org.jdiffusion.samples.train.TrainSettings;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Tensor;
@@ -71,7 +72,7 @@ public final class SampleCommand implements Callable<Integer> {
         Cli.require(count >= 1 && batch >= 1 && steps >= 1, "--count, --batch and --steps must be >= 1");
         Cli.require(eta >= 0 && eta <= 1, "--eta must be in [0, 1], got " + eta);
         Cli.require(Double.isFinite(guidance) && guidance >= 0, "--guidance must be a finite number >= 0, got " + guidance);
-        Cli.require(precision.equals("fp32") || precision.equals("bf16"), "--precision: unknown precision '" + precision + "' (expected fp32 or bf16)");
+        Cli.require(TrainSettings.PRECISIONS.contains(precision), "--precision: unknown precision '" + precision + "' (expected fp32 or bf16)");
         Sampling.Kind kind;
         try {
             kind = Sampling.Kind.parse(sampler);

@@ -61,9 +61,8 @@ class CudaTrainingTest {
             Path out = dir.resolve("tiny-" + d);
             ProgramRuns.ok("train", "--data-dir", data.toString(), "--model", "tiny", "--batch", "2", "--steps", "2", "--lr", "1e-3",
                     "--warmup", "0", "--log-every", "1", "--preview", "0", "--seed", "5", "--device", devices[d], "--output", out.toString());
-            List<String> rows = Files.readAllLines(out.resolve("log.csv"));
-            cols[d] = rows.stream().skip(1).mapToDouble(r -> Double.parseDouble(r.split(",")[1])).toArray();
-            norms[d] = rows.stream().skip(1).mapToDouble(r -> Double.parseDouble(r.split(",")[3])).toArray();
+            cols[d] = losses(out);
+            norms[d] = column(out, 3);
         }
         assertEquals(2, cols[1].length);
         for (int i = 0; i < 2; i++) {
@@ -72,9 +71,12 @@ class CudaTrainingTest {
         }
     }
 
-    private static double[] losses(Path run) throws Exception {
+    private static double[] losses(Path run) throws Exception { return column(run, 1); }
+
+    /** Column c of the run's log.csv (step, loss, lr, grad_norm, elapsed_s). */
+    private static double[] column(Path run, int c) throws Exception {
         List<String> rows = Files.readAllLines(run.resolve("log.csv"));
-        return rows.stream().skip(1).mapToDouble(r -> Double.parseDouble(r.split(",")[1])).toArray();
+        return rows.stream().skip(1).mapToDouble(r -> Double.parseDouble(r.split(",")[c])).toArray();
     }
 
     @Test void theReferenceUNetTrainsAndSamplesOnTheGpuAsOnTheCpu() throws Exception {
