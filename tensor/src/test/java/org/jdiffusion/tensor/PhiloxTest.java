@@ -141,4 +141,49 @@ class PhiloxTest {
         assertEquals(Math.nextDown(1.0f), (float) Philox.u24(0xFFFFFFFF), 0);
         assertEquals(Math.nextDown(1.0), Philox.u53(0xFFFFFFFF, 0xFFFFFFFF), 0);
     }
+
+    /** ulps of |got − want| in units of want's ulp. */
+    private static double ulps(double got, double want) { return Math.abs(got - want) / Math.ulp(want); }
+
+    @Test
+    void logIsWithinTwoUlpsAcrossTheWholeRangeOfU53() {
+        SplittableRandom rng = new SplittableRandom();
+        double worst = 0;
+        for (int i = 0; i < 200_000; i++) {
+            // every binade u53 can produce, 2^-54 .. 1, and the neighbourhoods of 1 and of √2/2
+            double u = switch (i % 3) {
+                case 0 -> Math.scalb(1 + rng.nextDouble(), -1 - rng.nextInt(54));
+                case 1 -> 1 - rng.nextDouble() * 0x1.0p-20;
+                default -> Math.sqrt(0.5) * (1 + (rng.nextDouble() - 0.5) * 0x1.0p-30);
+            };
+            if (u >= 1) continue;
+            worst = Math.max(worst, ulps(Philox.log(u), StrictMath.log(u)));
+        }
+        assertTrue(worst <= 2, "log: worst error " + worst + " ulp");
+        assertEquals(-54 * Math.log(2), Philox.log(0x1.0p-54), Math.ulp(37.4), "log 2^-54");
+        assertEquals(-0x1.0p-53, Philox.log(Math.nextDown(1.0)), 0x1.0p-106, "log(1 − 2^-53)");
+    }
+
+    @Test
+    void cosTwoPiIsWithinTwoUlpsOfTheResultAlsoNearItsZeros() {
+        // reference: a = fl(2πu), δ = (2πu − a) from an FMA and 2π's own rounding; cos(a + δ) ≈ cos a − δ sin a
+        double twoPiLow = 2.4492935982947064e-16;   // 2π − fl(2π)
+        SplittableRandom rng = new SplittableRandom();
+        double worst = 0;
+        for (int i = 0; i < 200_000; i++) {
+            double u = switch (i % 3) {
+                case 0 -> rng.nextDouble();
+                case 1 -> (1 + 2 * rng.nextInt(2)) / 4.0 + (rng.nextDouble() - 0.5) * 0x1.0p-24;  // near the zeros ¼, ¾
+                default -> rng.nextInt(8) / 8.0 + (rng.nextDouble() - 0.5) * 0x1.0p-40;         // octant edges
+            };
+            if (u < 0 || u >= 1) continue;
+            double a = 2 * Math.PI * u, delta = Math.fma(2 * Math.PI, u, -a) + u * twoPiLow;
+            double want = StrictMath.cos(a) - delta * StrictMath.sin(a);
+            worst = Math.max(worst, ulps(Philox.cos2Pi(u), want));
+        }
+        assertTrue(worst <= 2, "cos2Pi: worst error " + worst + " ulp");
+        assertEquals(1.0, Philox.cos2Pi(0.0), 0);
+        assertEquals(-1.0, Philox.cos2Pi(0.5), 0);
+        assertEquals(0.0, Philox.cos2Pi(0.25), 0);
+    }
 }

@@ -126,7 +126,7 @@ public final class FastRandom {
     }
 
     private static double normal(int x0, int x1, int x2, int x3, double a, double b) {
-        return a + b * Math.sqrt(-2.0 * Math.log(u53(x0, x1))) * Math.cos(2.0 * Math.PI * u53(x2, x3));
+        return Philox.normal(x0, x1, x2, x3, a, b);
     }
 
     private static long integer(int x0, int x1, double a, double b) {
