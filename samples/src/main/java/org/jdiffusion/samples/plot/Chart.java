@@ -3,7 +3,6 @@ package org.jdiffusion.samples.plot;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.Shape;
 import java.awt.geom.AffineTransform;
@@ -141,22 +140,19 @@ public final class Chart {
 
         // title and axis labels
         g.setColor(Color.BLACK);
-        g.setFont(TITLE);
-        FontMetrics fm = g.getFontMetrics();
-        if (!title.isEmpty()) g.drawString(title, px + (pw - fm.stringWidth(title)) / 2, y + 20);
-        g.setFont(LABEL);
-        fm = g.getFontMetrics();
-        if (!xLabel.isEmpty()) g.drawString(xLabel, px + (pw - fm.stringWidth(xLabel)) / 2, py + ph + 42);
+        Text.Metrics fm = Text.use(g, TITLE);
+        if (!title.isEmpty()) Text.draw(g, fm, title, px + (pw - fm.width(title)) / 2, y + 20);
+        fm = Text.use(g, LABEL);
+        if (!xLabel.isEmpty()) Text.draw(g, fm, xLabel, px + (pw - fm.width(xLabel)) / 2, py + ph + 42);
         if (!yLabel.isEmpty()) {
             AffineTransform saved = g.getTransform();
             g.rotate(-Math.PI / 2, x + 16, py + ph / 2.0);
-            g.drawString(yLabel, x + 16 - fm.stringWidth(yLabel) / 2, py + ph / 2 + fm.getAscent() / 2);
+            Text.draw(g, fm, yLabel, x + 16 - fm.width(yLabel) / 2, py + ph / 2 + fm.ascent() / 2);
             g.setTransform(saved);
         }
 
         // grid and ticks
-        g.setFont(TICK);
-        fm = g.getFontMetrics();
+        fm = Text.use(g, TICK);
         double[] xt = logX ? Ticks.log(xr[0], xr[1]) : Ticks.linear(xr[0], xr[1], Math.max(2, pw / 70));
         double[] yt = logY ? Ticks.log(yr[0], yr[1]) : Ticks.linear(yr[0], yr[1], Math.max(2, ph / 60));
         double xstep = xt.length > 1 ? xt[1] - xt[0] : 1, ystep = yt.length > 1 ? yt[1] - yt[0] : 1;
@@ -168,7 +164,7 @@ public final class Chart {
             g.setColor(Color.DARK_GRAY);
             g.draw(new Line2D.Double(sx, py + ph, sx, py + ph + 5));
             String s = logX ? Ticks.logLabel(v) : Ticks.label(v, xstep);
-            g.drawString(s, (float) (sx - fm.stringWidth(s) / 2.0), py + ph + 7 + fm.getAscent());
+            Text.draw(g, fm, s, (float) (sx - fm.width(s) / 2.0), py + ph + 7 + fm.ascent());
         }
         for (double v : yt) {
             double sy = f.sy(v);
@@ -177,7 +173,7 @@ public final class Chart {
             g.setColor(Color.DARK_GRAY);
             g.draw(new Line2D.Double(px - 5, sy, px, sy));
             String s = logY ? Ticks.logLabel(v) : Ticks.label(v, ystep);
-            g.drawString(s, px - 8 - fm.stringWidth(s), (float) (sy + fm.getAscent() / 2.0 - 1));
+            Text.draw(g, fm, s, px - 8 - fm.width(s), (float) (sy + fm.ascent() / 2.0 - 1));
         }
 
         // data, clipped to the plot area
@@ -191,13 +187,12 @@ public final class Chart {
         g.drawRect(px, py, pw, ph);
         legend(g, px, py, pw);
         if (note != null) {
-            g.setFont(LABEL);
-            fm = g.getFontMetrics();
-            int tw = fm.stringWidth(note);
+            fm = Text.use(g, LABEL);
+            int tw = fm.width(note);
             g.setColor(new Color(255, 255, 255, 220));
-            g.fillRect(px + pw - tw - 12, py + ph - fm.getHeight() - 8, tw + 8, fm.getHeight() + 4);
+            g.fillRect(px + pw - tw - 12, py + ph - fm.height() - 8, tw + 8, fm.height() + 4);
             g.setColor(Color.BLACK);
-            g.drawString(note, px + pw - tw - 8, py + ph - 8 - fm.getDescent());
+            Text.draw(g, fm, note, px + pw - tw - 8, py + ph - 8 - fm.descent());
         }
         if (colorBar != null) drawColorBar(g, px + pw + 14, py, ph);
     }
@@ -262,9 +257,9 @@ public final class Chart {
             }
             case Texts p -> {
                 g.setColor(p.color);
-                g.setFont(TICK);
+                Text.Metrics fm = Text.use(g, TICK);
                 for (int i = 0; i < p.xs.length; i++)
-                    if (f.ok(p.xs[i], p.ys[i])) g.drawString(p.texts[i], (float) f.sx(p.xs[i]) + 6, (float) f.sy(p.ys[i]) - 6);
+                    if (f.ok(p.xs[i], p.ys[i])) Text.draw(g, fm, p.texts[i], (float) f.sx(p.xs[i]) + 6, (float) f.sy(p.ys[i]) - 6);
             }
         }
     }
@@ -277,10 +272,9 @@ public final class Chart {
             case Texts p -> false;
         }).toList();
         if (shown.isEmpty()) return;
-        g.setFont(TICK);
-        FontMetrics fm = g.getFontMetrics();
-        int lh = fm.getHeight() + 2, tw = 0;
-        for (Layer l : shown) tw = Math.max(tw, fm.stringWidth(label(l)));
+        Text.Metrics fm = Text.use(g, TICK);
+        int lh = fm.height() + 2, tw = 0;
+        for (Layer l : shown) tw = Math.max(tw, fm.width(label(l)));
         int bw = tw + 36, bh = lh * shown.size() + 8, bx = px + pw - bw - 8, by = py + 8;
         g.setColor(new Color(255, 255, 255, 225));
         g.fill(new Rectangle2D.Double(bx, by, bw, bh));
@@ -303,7 +297,7 @@ public final class Chart {
                 case Texts p -> { }
             }
             g.setColor(Color.BLACK);
-            g.drawString(label(shown.get(i)), bx + 30, cy + fm.getAscent() / 2 - 1);
+            Text.draw(g, fm, label(shown.get(i)), bx + 30, cy + fm.ascent() / 2 - 1);
         }
     }
 
@@ -320,22 +314,20 @@ public final class Chart {
         g.setColor(Color.DARK_GRAY);
         g.setStroke(new BasicStroke(1f));
         g.drawRect(bx, by, bw, bh);
-        g.setFont(TICK);
-        FontMetrics fm = g.getFontMetrics();
+        Text.Metrics fm = Text.use(g, TICK);
         double[] ticks = Ticks.linear(colorBar.lo, colorBar.hi, 4);
         double step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
         DoubleFunction<Double> toY = v -> by + bh - (v - colorBar.lo) / (colorBar.hi - colorBar.lo) * bh;
         for (double v : ticks) {
             double sy = toY.apply(v);
             g.draw(new Line2D.Double(bx + bw, sy, bx + bw + 4, sy));
-            g.drawString(Ticks.label(v, step), bx + bw + 6, (float) (sy + fm.getAscent() / 2.0 - 1));
+            Text.draw(g, fm, Ticks.label(v, step), bx + bw + 6, (float) (sy + fm.ascent() / 2.0 - 1));
         }
-        g.setFont(LABEL);
-        fm = g.getFontMetrics();
+        fm = Text.use(g, LABEL);
         AffineTransform saved = g.getTransform();
         int lx = bx + bw + 46, cy = by + bh / 2;
         g.rotate(-Math.PI / 2, lx, cy);
-        g.drawString(colorBar.label, lx - fm.stringWidth(colorBar.label) / 2, cy + fm.getAscent() / 2);
+        Text.draw(g, fm, colorBar.label, lx - fm.width(colorBar.label) / 2, cy + fm.ascent() / 2);
         g.setTransform(saved);
     }
 }

@@ -3,7 +3,6 @@ package org.jdiffusion.samples.plot;
 import org.jdiffusion.samples.io.Outputs;
 
 import java.awt.Color;
-import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -46,9 +45,8 @@ public final class Figure {
             g.fillRect(0, 0, img.getWidth(), img.getHeight());
             if (!title.isEmpty()) {
                 g.setColor(Color.BLACK);
-                g.setFont(Chart.TITLE.deriveFont(16f));
-                FontMetrics fm = g.getFontMetrics();
-                g.drawString(title, (img.getWidth() - fm.stringWidth(title)) / 2, 24);
+                Text.Metrics fm = Text.use(g, Chart.TITLE.deriveFont(16f));
+                Text.draw(g, fm, title, (img.getWidth() - fm.width(title)) / 2, 24);
             }
             for (int i = 0; i < charts.size(); i++)
                 charts.get(i).draw(g, (i % cols) * panelW, top + (i / cols) * panelH, panelW, panelH);
