@@ -3,14 +3,20 @@
 # that needs no JDK, Maven or network, only what the kit and the working tree carry.
 #
 #   .gpu/run.sh [LIMIT_SECONDS [OUT_DIR]]      (default 480 s; OUT_DIR default $OUT, else .gpu/out)
+#   JD_TRAIN_SECONDS=N .gpu/run.sh ...          also train and evaluate the reference U-Net (part 5)
 #
 # Parts, in order, each with its share of the time left: the GPU and driver (nvidia-smi); the CUDA
 # tests with the JUnit console launcher (XML reports) and the bandwidth probe; our GPU benchmarks
 # (GpuBench, resumed in a fresh JVM after a crash); the PyTorch baseline (kernels/scripts/
 # gpu_baseline.py with the whole reference U-Net). A part that fails, crashes or runs out of time is
 # reported, never fatal, and report.md is rewritten after every part, so it is current whenever the
-# run stops. OUT_DIR receives at most four files: report.md, bench.tsv (ours), torch.tsv (PyTorch's)
-# and results.tar.gz (XML reports, logs, every input of the report).
+# run stops. OUT_DIR receives report.md, bench.tsv (ours), torch.tsv (PyTorch's) and results.tar.gz
+# (XML reports, logs, every input of the report).
+# Part 5, only with JD_TRAIN_SECONDS > 0 and MNIST in the kit (.gpu/mnist): `train` of the reference
+# U-Net on cuda:0 (batch JD_TRAIN_BATCH, default 128) for that many seconds at most, stopped by SIGTERM
+# after the step in flight with its checkpoint written, then `eval --report` of that checkpoint on cuda:0
+# until the time limit. The run and eval folders go into results.tar.gz; the checkpoint (26 MB) comes
+# back in 15 MB pieces, checkpoint.safetensors.part-aa, -ab (cat them in order).
 # JAVA=/path/to/java uses that runtime instead of the kit's jre.txz; JD_HEAP sets the heap (default 16g).
 set -uo pipefail
 kit=$(cd "$(dirname "$0")" && pwd)
@@ -147,6 +153,44 @@ if command -v "$py" > /dev/null && [ -f "$work/cases.tsv" ]; then
   fi
 else
   part "PyTorch baseline" skipped 0 "no $py or no cases.tsv"
+fi
+
+# ---- 5. (JD_TRAIN_SECONDS) the reference U-Net trained on MNIST on cuda:0, then evaluated ---------------
+train_s=${JD_TRAIN_SECONDS:-0}
+if [ "$train_s" -gt 0 ]; then
+  if [ "$java_ok" = 1 ] && [ -f "$kit/mnist/train-images-idx3-ubyte.gz" ]; then
+    t0=$(date +%s)
+    eval_s=$(( $(left) / 4 )); [ "$eval_s" -ge 60 ] || eval_s=60
+    s=$(( $(left) - eval_s )); [ "$s" -lt "$train_s" ] && train_s=$s
+    if [ "$train_s" -gt 20 ]; then
+      main=(org.jdiffusion.samples.Main)
+      # SIGTERM (not SIGINT, which a background job's shell may have set to ignored): the shutdown hook
+      # lets the step in flight finish and writes the checkpoint (exit 143)
+      timeout -k 150 "$train_s" "$JAVA" "${jvm[@]}" -cp "$cp" "${main[@]}" train --device cuda --data-dir "$kit/mnist" \
+        -o "$work/unet" --batch "${JD_TRAIN_BATCH:-128}" --steps 1000000 --checkpoint-every 500 --sample-every 0 \
+        > "$work/logs/train.log" 2>&1
+      rc=$?
+      last=$(tail -n1 "$work/unet/log.csv" 2>/dev/null)   # step,loss,lr,grad_norm,elapsed_s
+      note=$(echo "$last" | awk -F, '$5 > 0 { printf "%d steps of batch %s in %.0f s (%.2f steps/s), loss %s", $1, b, $5, $1 / $5, $2 }' b="${JD_TRAIN_BATCH:-128}")
+      case $rc in 0|124|143) st=ok ;; *) st=$(status_of $rc) ;; esac
+      part "train (reference U-Net, cuda:0)" "$st" $(( $(date +%s) - t0 )) "${note:-no log.csv (see logs/train.log)}"
+      if [ -f "$work/unet/checkpoint.safetensors" ]; then
+        t0=$(date +%s)
+        timeout -k 10 "$(left)" "$JAVA" "${jvm[@]}" -cp "$cp" "${main[@]}" eval --device cuda --data-dir "$kit/mnist" \
+          --checkpoint "$work/unet/checkpoint.safetensors" --report "$work/unet-eval" > "$work/logs/eval.log" 2>&1
+        rc=$?
+        part "eval (reference U-Net, cuda:0)" "$(status_of $rc)" $(( $(date +%s) - t0 )) "report in unet-eval/report.md"
+        mv "$work/unet/checkpoint.safetensors" "$work/checkpoint.safetensors"
+        rm -f "$work"/unet/checkpoint-*.safetensors
+        split -b 15m "$work/checkpoint.safetensors" "$out/checkpoint.safetensors.part-"
+        rm -f "$work/checkpoint.safetensors"
+      fi
+    else
+      part "train (reference U-Net, cuda:0)" "not run" 0 "no time left"
+    fi
+  else
+    part "train (reference U-Net, cuda:0)" skipped 0 "no runnable Java or no MNIST in the kit (.gpu/mnist)"
+  fi
 fi
 
 # ---- results ---------------------------------------------------------------------------------------
