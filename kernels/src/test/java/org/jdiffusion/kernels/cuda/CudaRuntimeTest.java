@@ -74,6 +74,18 @@ class CudaRuntimeTest {
         assertEquals(0, be.memoryStats().cached());
     }
 
+    @Test void everyKernelLaunchIsCounted() {
+        CudaContext c = backend().context();
+        Tensor x = OpSuite.input(new Generator(3), DType.FLOAT32, 4, 1000).to(GPU);
+        long l0 = c.kernelLaunches();
+        x.add(x);
+        long one = c.kernelLaunches() - l0;
+        long l1 = c.kernelLaunches();
+        for (int i = 0; i < 3; i++) x.add(x);
+        assertTrue(one >= 1, "an add launches at least one kernel, counted " + one);
+        assertEquals(3 * one, c.kernelLaunches() - l1, "three adds launch three times what one does");
+    }
+
     @Test void theContextDescribesTheDeviceAndHowItsKernelsWereLoaded() {
         String s = backend().context().toString();
         assertTrue(s.contains("cuda:0") && s.contains("sm_") && s.contains("kernels: "), s);
