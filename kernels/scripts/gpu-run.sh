@@ -10,8 +10,9 @@
 # (GpuBench, resumed in a fresh JVM after a crash); the PyTorch baseline (kernels/scripts/
 # gpu_baseline.py with the whole reference U-Net). A part that fails, crashes or runs out of time is
 # reported, never fatal, and report.md is rewritten after every part, so it is current whenever the
-# run stops. OUT_DIR receives report.md, bench.tsv (ours), torch.tsv (PyTorch's) and results.tar.gz
-# (XML reports, logs, every input of the report).
+# run stops. OUT_DIR receives report.md, bench.tsv (ours), unet.tsv (our reference U-Net step:
+# samples' CudaUNetStepProbe, among the tests), torch.tsv (PyTorch's) and results.tar.gz (XML reports,
+# logs, every input of the report).
 # Part 5, only with JD_TRAIN_SECONDS > 0 and MNIST in the kit (.gpu/mnist): `train` of the reference
 # U-Net on cuda:0 (batch JD_TRAIN_BATCH, default 128) for that many seconds at most, stopped by SIGTERM
 # after the step in flight with its checkpoint written, then `eval --report` of that checkpoint on cuda:0
@@ -60,7 +61,7 @@ report() {   # report.md from whatever exists; the shell writes a minimal one wh
       echo '```'; cat "$work/parts.tsv"; cat "$work/nvidia-smi.txt" 2>/dev/null; echo '```'
       echo "bench.tsv, torch.tsv and results.tar.gz hold what was measured."; } > "$out/report.md.tmp" && mv "$out/report.md.tmp" "$out/report.md"
   fi
-  for f in bench.tsv torch.tsv; do
+  for f in bench.tsv unet.tsv torch.tsv; do
     if [ -f "$work/$f" ]; then cp "$work/$f" "$out/$f.tmp" && mv "$out/$f.tmp" "$out/$f"; fi
   done
   return 0
@@ -88,7 +89,7 @@ else
   part gpu "no GPU" 0 "nvidia-smi not found"
 fi
 
-# ---- 2. CUDA tests (+ the bandwidth probe), per module, in the module's directory -----------------
+# ---- 2. CUDA tests (+ the probes: bandwidth, the U-Net step), per module, in the module's directory --
 # (HostEmulatedKernelsTest is left out: it checks the kernels on the CPU and needs no GPU)
 if [ "$java_ok" = 1 ] && [ -f "$kit/tests.txt" ]; then
   for m in $(cut -f1 "$kit/tests.txt" | sort -u); do

@@ -8,9 +8,11 @@ an H200's 60 MB L2), three input sets in rotation, median of 5 to 50 repetitions
 
 Prints a TSV (notes as '# key: value', then id, status, median_ms, min_ms, reps, detail), one row as
 each case finishes; the GPU report joins it with ours by id. float32 with TF32 off (matmul and
-cuDNN) unless --tf32, so both sides do the same arithmetic. --unet adds the whole reference U-Net
+cuDNN) unless --tf32, so both sides do the same arithmetic; a GEMM or conv case with mode=tf32 runs
+with TF32 on (that case alone), one with mode=bf16 on bfloat16 tensors (fp32 accumulate). --unet adds the whole reference U-Net
 (nn/scripts/torch_crosscheck.py) at batch 128: an eval forward and a training step (eps-prediction
-MSE, backward, fused AdamW), rows unet.forward.b128 and unet.train.b128.
+MSE, backward, fused AdamW), rows unet.forward.b128 and unet.train.b128, then both again under
+bf16 autocast (rows ending .bf16).
 """
 import argparse
 import math
@@ -23,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEVICE = "cuda"
 FLUSH_BYTES = 256 << 20
 WARMUP, MIN_REPS, MAX_REPS = 2, 5, 50
+UNET_PARAMETERS = 1_624_577  # spec/unet-mnist.md
 
 
 def emit(*fields):
@@ -50,13 +53,17 @@ def setup(torch, F, c, seed):
     dev = DEVICE
     g = torch.Generator(device=dev).manual_seed(seed)
     p, kind = c["p"], c["kind"]
+    # mode bf16 (GEMM and conv cases): bfloat16 tensors, fp32 accumulate; tf32 is set around the timing (main)
+    dtype = torch.bfloat16 if p.get("mode") == "bf16" else torch.float32
 
     def rnd(*shape, grad=False):
-        return torch.randn(*shape, generator=g, device=dev).requires_grad_(grad)
+        return torch.randn(*shape, generator=g, device=dev).to(dtype).requires_grad_(grad)
 
     def ints(k):
         return [int(v) for v in p[k].split(",")]
 
+    if "mode" in p and kind not in ("matmul", "conv"):
+        raise NotImplementedError("mode %s of a %s case" % (p["mode"], kind))
     if kind == "d2d":
         src, dst = rnd(int(p["n"])), torch.empty(int(p["n"]), device=dev)
         return lambda: dst.copy_(src)
@@ -132,6 +139,11 @@ def setup(torch, F, c, seed):
     raise NotImplementedError("unknown case kind " + kind)
 
 
+def set_tf32(torch, on):
+    torch.backends.cuda.matmul.allow_tf32 = on
+    torch.backends.cudnn.allow_tf32 = on
+
+
 def timed(torch, sets, reps, flush):
     ev = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(reps)]
     for i, (s, e) in enumerate(ev):
@@ -161,6 +173,9 @@ def unet_step(torch, F, batch):
     from torch_crosscheck import UNet
     torch.manual_seed(0)
     net = UNet().to(DEVICE)
+    count = sum(q.numel() for q in net.parameters())
+    if count != UNET_PARAMETERS:
+        raise ValueError("the torch U-Net has %d parameters, spec/unet-mnist.md says %d" % (count, UNET_PARAMETERS))
     g = torch.Generator(device=DEVICE).manual_seed(7)
     x = torch.randn(batch, 1, 28, 28, generator=g, device=DEVICE)
     t = torch.randint(0, 1000, (batch,), generator=g, device=DEVICE)
@@ -168,15 +183,16 @@ def unet_step(torch, F, batch):
     eps = torch.randn(batch, 1, 28, 28, generator=g, device=DEVICE)
     opt = torch.optim.AdamW(net.parameters(), lr=1e-4, weight_decay=0.0, **({"fused": True} if DEVICE == "cuda" else {}))
 
-    def forward():
+    def forward(bf16=False):
         net.eval()
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16):
             return net(x, t, y)
 
-    def train():
+    def train(bf16=False):
         net.train()
         opt.zero_grad(set_to_none=True)
-        loss = F.mse_loss(net(x, t, y), eps)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16):  # forward (and so backward); the step stays fp32
+            loss = F.mse_loss(net(x, t, y).float(), eps)
         loss.backward()
         opt.step()
         return loss
@@ -188,17 +204,21 @@ def unet_rows(torch, F, flush, batch=128):
     try:
         net, forward, train = unet_step(torch, F, batch)
     except Exception as e:  # reported, never fatal
-        emit("unet.forward.b%d" % batch, "error", "", "", "", clean("%s: %s" % (type(e).__name__, e)))
+        for name in ("unet.forward.b%d" % batch, "unet.train.b%d" % batch):
+            emit(name, "error", "", "", "", clean("%s: %s" % (type(e).__name__, e)))
         return
     count = sum(q.numel() for q in net.parameters())
-    for name, mode, f in (("unet.forward.b%d" % batch, "eval", forward), ("unet.train.b%d" % batch, "train", train)):
-        try:
-            med, mn, reps = time_case(torch, [f], flush, 500)
-            emit(name, "ok", "%.5f" % med, "%.5f" % mn, reps, "%s; %d parameters; %.0f images/s" % (
-                "forward, eval mode, no grad" if mode == "eval" else "eps-MSE forward + backward + fused AdamW step, dropout 0.1",
-                count, batch / med * 1e3))
-        except Exception as e:  # reported, never fatal
-            emit(name, "error", "", "", "", clean("%s: %s" % (type(e).__name__, e)))
+    runs = (("unet.forward.b%d" % batch, "forward, eval mode, no grad", forward),
+            ("unet.train.b%d" % batch, "eps-MSE forward + backward + fused AdamW step, dropout 0.1", train))
+    for suffix, bf16 in (("", False), (".bf16", True)):
+        for name, what, f in runs:
+            name += suffix
+            what += "; bf16 autocast (torch.autocast)" if bf16 else ""
+            try:
+                med, mn, reps = time_case(torch, [lambda: f(bf16)], flush, 500)
+                emit(name, "ok", "%.5f" % med, "%.5f" % mn, reps, "%s; %d parameters; %.0f images/s" % (what, count, batch / med * 1e3))
+            except Exception as e:  # reported, never fatal
+                emit(name, "error", "", "", "", clean("%s: %s" % (type(e).__name__, e)))
 
 
 def main():
@@ -223,8 +243,7 @@ def main():
         print("# no usable GPU: " + why, flush=True)
         emit(*header)
         return 0
-    torch.backends.cuda.matmul.allow_tf32 = a.tf32
-    torch.backends.cudnn.allow_tf32 = a.tf32
+    set_tf32(torch, a.tf32)
     print("# torch: %s, CUDA %s, cuDNN %s" % (torch.__version__, torch.version.cuda, torch.backends.cudnn.version()))
     prop = torch.cuda.get_device_properties(0)
     print("# device: %s, %d SMs, %.0f GiB" % (prop.name, prop.multi_processor_count, prop.total_memory / 2 ** 30))
@@ -237,7 +256,11 @@ def main():
             emit(c["id"], "not run", "", "", "", "time budget of %g s reached" % a.budget)
             continue
         sets = None
+        mode = c["p"].get("mode")
         try:
+            if mode not in (None, "tf32", "bf16"):
+                raise NotImplementedError("mode " + mode)
+            set_tf32(torch, a.tf32 or mode == "tf32")  # TF32 for a tf32 case alone
             sets = [setup(torch, F, c, 1000 + s) for s in range(3)]
             med, mn, reps = time_case(torch, sets, flush, a.target_ms)
             emit(c["id"], "ok", "%.5f" % med, "%.5f" % mn, reps, "")
@@ -246,6 +269,7 @@ def main():
         except Exception as e:  # reported, never fatal
             emit(c["id"], "error", "", "", "", clean("%s: %s" % (type(e).__name__, e)))
         finally:
+            set_tf32(torch, a.tf32)
             del sets
     if a.unet and time.monotonic() < deadline:
         unet_rows(torch, F, flush)

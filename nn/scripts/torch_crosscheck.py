@@ -113,7 +113,8 @@ class UNet(nn.Module):
     @staticmethod
     def features(t):
         half = 16
-        f = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float64) / half)
+        # the frequency table on t's device: a CPU table beside a cuda:0 t cannot be multiplied
+        f = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float64, device=t.device) / half)
         a = t.double()[:, None] * f[None, :]
         return torch.cat([torch.sin(a), torch.cos(a)], dim=1).float()
 

@@ -9,7 +9,8 @@ import java.util.stream.IntStream;
 
 /**
  * The GPU benchmark cases, declared once: GpuBench runs them on cuda:0 and writes them as
- * {@code cases.tsv} for the PyTorch baseline. All float32. Memory-bound cases count compulsory
+ * {@code cases.tsv} for the PyTorch baseline. All float32, except the GEMM and convolution cases
+ * with a tensor-core mode ({@link #inMode}). Memory-bound cases count compulsory
  * bytes; compute-bound ones count FLOPs (2 per multiply-add). U-Net shapes are those of the
  * reference network (shared/spec/unet-mnist.md) at batch 128: 32 channels at 28×28, 64 at 14×14 and
  * 7×7, 128 where the decoder concatenates skips, attention with 4 heads of 16 over 7×7 = 49 tokens.
@@ -70,7 +71,8 @@ final class GpuBenchCases {
         c.add(mem("adamw.unet", "adamw", p("sizes", IntStream.of(unet).mapToObj(Integer::toString).collect(Collectors.joining(","))),
                 28.0 * IntStream.of(unet).asLongStream().sum(), "fused AdamW step over the U-Net's " + unet.length + " parameter tensors"));
 
-        c.add(matmul("matmul.4096", 1, 4096, 4096, 4096, "[4096,4096]·[4096,4096]"));
+        GpuBenchCase gemm = matmul("matmul.4096", 1, 4096, 4096, 4096, "[4096,4096]·[4096,4096]");
+        c.addAll(List.of(gemm, inMode(gemm, TF32), inMode(gemm, BF16)));
         c.add(matmul("matmul.unet-temb", 1, BATCH, 128, 128, "time-embedding linear: [128,128]·[128,128]"));
         c.add(matmul("matmul.unet-qkv", 1, BATCH * 49, 64, 192, "qkv 1×1 conv as GEMM: [6272,64]·[64,192]"));
         c.add(matmul("matmul.unet-scores", BATCH * 4, 49, 16, 49, "attention scores q·kᵀ: 512 × [49,16]·[16,49]"));
@@ -82,12 +84,34 @@ final class GpuBenchCases {
                 {BATCH, 128, 64, 7, 3, 1, 1}, {BATCH, 32, 32, 28, 3, 2, 1}, {BATCH, 64, 192, 7, 1, 1, 0}};
         for (int[] s : conv)
             for (boolean bwd : new boolean[]{false, true}) c.add(conv(s, bwd));
+        GpuBenchCase unetConv = c.stream().filter(x -> x.id().equals("conv-fwdbwd.3x3.64to64.28.b128")).findFirst().orElseThrow();
+        c.add(inMode(unetConv, TF32));
+        c.add(inMode(unetConv, BF16));
 
         // attention: b, heads, tokens, head dim
         int[][] att = {{BATCH, 4, 49, 16}, {BATCH, 4, 49, 32}, {BATCH, 4, 49, 64}, {BATCH, 4, 49, 128}, {BATCH, 4, 196, 64}, {32, 4, 784, 64}};
         for (int[] s : att)
             for (boolean bwd : new boolean[]{false, true}) c.add(attention(s, bwd));
         return c;
+    }
+
+    /** The tensor-core modes of a GEMM or convolution case (parameter {@code mode}; absent: float32 FMA). */
+    static final String TF32 = "tf32", BF16 = "bf16";
+
+    /**
+     * Case {@code c} in a tensor-core mode: id and what get the mode, the work stays. tf32: float32
+     * tensors on both sides, inputs rounded to a 10-bit mantissa in the tensor cores, fp32 accumulate
+     * (ours: the backend's TF32 GEMM mode; PyTorch: allow_tf32 for this case only). bf16: ours as a
+     * training step under {@code --precision bf16} runs it (Autocast: float32 tensors, rounded to
+     * bfloat16 while staged for the tensor cores, fp32 accumulate, float32 out); PyTorch: bfloat16
+     * tensors in and out, fp32 accumulate.
+     */
+    static GpuBenchCase inMode(GpuBenchCase c, String mode) {
+        Map<String, String> q = new LinkedHashMap<>(c.params());
+        q.put("mode", mode);
+        String what = c.what() + (mode.equals(TF32) ? ", TF32 tensor cores (fp32 accumulate)"
+                : ", bf16 tensor cores (fp32 accumulate; ours: float32 operands rounded to bf16 as autocast does, float32 out; PyTorch: bf16 tensors)");
+        return new GpuBenchCase(c.id() + "." + mode, c.kind(), q, c.work(), c.unit(), what);
     }
 
     static GpuBenchCase mem(String id, String kind, Map<String, String> params, double bytes, String what) {

@@ -54,6 +54,25 @@ class GpuBenchCasesTest {
         assertEquals(1, new GpuBenchCase("x", "matmul", Map.of(), 1e12, GpuBenchCase.TFLOPS, "").rate(1000), 1e-12);
     }
 
+    @Test void theGemmTargetsShapesRunInTf32AndBf16WithTheWorkOfTheFloat32Case() {
+        Map<String, GpuBenchCase> byId = new java.util.HashMap<>();
+        for (GpuBenchCase c : GpuBenchCases.all()) byId.put(c.id(), c);
+        for (String base : List.of("matmul.4096", "conv-fwdbwd.3x3.64to64.28.b128")) {
+            GpuBenchCase fp32 = byId.get(base);
+            assertEquals(null, fp32.params().get("mode"), base + " stays float32 FMA");
+            for (String mode : List.of("tf32", "bf16")) {
+                GpuBenchCase c = byId.get(base + "." + mode);
+                assertTrue(c != null, base + "." + mode + " is a case");
+                assertEquals(mode, c.param("mode"));
+                assertEquals(fp32.work(), c.work());
+                assertEquals(GpuBenchCase.TFLOPS, c.unit());
+                assertEquals(fp32.kind(), c.kind());
+                assertTrue(c.what().startsWith(fp32.what()) && c.what().contains(mode.equals("tf32") ? "TF32" : "bf16"), c.what());
+            }
+        }
+        assertEquals(4, GpuBenchCases.all().stream().filter(c -> c.params().containsKey("mode")).count(), "modes only on the GEMM-target cases");
+    }
+
     @Test void casesTsvRoundTrips(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("cases.tsv");
         GpuBench.writeCases(GpuBenchCases.all(), f);

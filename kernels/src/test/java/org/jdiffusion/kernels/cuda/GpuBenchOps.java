@@ -1,5 +1,6 @@
 package org.jdiffusion.kernels.cuda;
 
+import org.jdiffusion.tensor.Autocast;
 import org.jdiffusion.tensor.BinaryOp;
 import org.jdiffusion.tensor.Conv2dParams;
 import org.jdiffusion.tensor.DType;
@@ -61,7 +62,7 @@ final class GpuBenchOps {
             case "matmul" -> {
                 int b = c.integer("b"), m = c.integer("m"), k = c.integer("k"), n = c.integer("n");
                 Tensor x = rnd(g, b, m, k), y = rnd(g, b, k, n), out = zeros(b, m, n);
-                yield () -> be.matmul(x, y, out);
+                yield inMode(c, () -> be.matmul(x, y, out), () -> CudaMatmul.matmul(be.context(), x, y, out, MatmulMode.TF32));
             }
             case "conv" -> conv(be, c, g);
             case "attention" -> attention(be, c, g);
@@ -103,14 +104,42 @@ final class GpuBenchOps {
         Conv2dParams p = Conv2dParams.of(c.integer("stride"), c.integer("pad"));
         int ho = p.outH(h, k), wo = p.outW(w, k);
         Tensor x = rnd(g, n, ci, h, w), wt = rnd(g, co, ci, k, k), bias = rnd(g, co), out = zeros(n, co, ho, wo);
-        if (c.integer("bwd") == 0) return () -> be.conv2d(x, wt, bias, p, out);
+        CudaContext ctx = be.context();
+        String tf32 = CudaMatmul.version(DType.FLOAT32, MatmulMode.TF32);
+        if (c.integer("bwd") == 0) return inMode(c, () -> be.conv2d(x, wt, bias, p, out), () -> CudaConv.forward(ctx, x, wt, bias, p, out, tf32));
         Tensor dY = rnd(g, n, co, ho, wo), dX = zeros(n, ci, h, w), dW = zeros(co, ci, k, k), dB = zeros(1, co, 1, 1);
         int[] nhw = {0, 2, 3};
-        return () -> {
+        return inMode(c, () -> {
             be.conv2d(x, wt, bias, p, out);
             be.conv2dBackwardInput(dY, wt, p, dX);
             be.conv2dBackwardWeight(dY, x, p, dW);
             be.reduce(ReduceOp.SUM, dY, nhw, dB);
+        }, () -> {
+            CudaConv.forward(ctx, x, wt, bias, p, out, tf32);
+            CudaConv.backwardInput(ctx, dY, wt, p, dX, tf32);
+            CudaConv.backwardWeight(ctx, dY, x, p, dW, tf32);
+            be.reduce(ReduceOp.SUM, dY, nhw, dB);
+        });
+    }
+
+    /**
+     * The runnable of a GEMM or convolution case in its mode (GpuBenchCases.inMode): none, the
+     * backend's calls as they are (float32 FMA, the process's default mode); bf16, the same calls
+     * inside an {@link Autocast} scope, the path of a training step under {@code --precision bf16};
+     * tf32, {@code tf32Calls}: the kernels the backend runs when its GEMM mode is TF32
+     * ({@code -Djdiffusion.cuda.matmul=tf32}), called directly since that mode is fixed per process.
+     */
+    private static Runnable inMode(GpuBenchCase c, Runnable calls, Runnable tf32Calls) {
+        String mode = c.params().get("mode");
+        if (mode == null) return calls;
+        return switch (mode) {
+            case GpuBenchCases.TF32 -> tf32Calls;
+            case GpuBenchCases.BF16 -> () -> {
+                try (Autocast ignored = Autocast.bf16()) {
+                    calls.run();
+                }
+            };
+            default -> throw new IllegalArgumentException("GpuBench: unknown mode '" + mode + "' of " + c.id() + " (expected tf32 or bf16)");
         };
     }
 

@@ -29,6 +29,7 @@ import java.util.stream.Collectors;
  *   logs/tests-*.log the launcher's test feed: the results of classes without an XML report
  *   bandwidth.tsv    CudaBandwidthProbe
  *   cases.tsv, bench.tsv, torch.tsv   the benchmark cases, ours (GpuBench), PyTorch's (gpu_baseline.py)
+ *   unet.tsv         our reference U-Net forward and training step (samples' CudaUNetStepProbe)
  * </pre>
  * Usage: {@code GpuReport WORK_DIR REPORT_FILE}.
  */
@@ -47,9 +48,9 @@ public final class GpuReport {
         List<Result> all = results(dir);
         List<Result> gpu = all.stream().filter(Result::gpu).toList(), host = all.stream().filter(r -> !r.gpu()).toList();
         Tsv parts = Tsv.read(dir.resolve("parts.tsv")), cases = Tsv.read(dir.resolve("cases.tsv")), bench = Tsv.read(dir.resolve("bench.tsv")),
-                torch = Tsv.read(dir.resolve("torch.tsv"));
+                torch = Tsv.read(dir.resolve("torch.tsv")), unet = Tsv.read(dir.resolve("unet.tsv"));
         Map<String, String> device = keyValues(dir.resolve("device.txt"));
-        GpuReportBench benchmarks = new GpuReportBench(cases, bench, torch);
+        GpuReportBench benchmarks = new GpuReportBench(cases, bench, torch, unet);
 
         StringBuilder md = new StringBuilder("# jdiffusion GPU report\n\n");
         md.append("Generated ").append(now.format(DateTimeFormatter.RFC_1123_DATE_TIME));

@@ -1,9 +1,12 @@
 package org.jdiffusion.kernels.cuda;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.jdiffusion.kernels.cuda.GpuReport.cells;
 import static org.jdiffusion.kernels.cuda.GpuReport.esc;
@@ -12,15 +15,17 @@ import static org.jdiffusion.kernels.cuda.GpuReport.esc;
  * The benchmark part of the GPU report: ours (bench.tsv) and PyTorch's (torch.tsv) joined by case
  * id over cases.tsv. Rates are recomputed here from each case's work and each side's median time;
  * a memory-bound case's fraction is its GB/s over the same side's device-to-device copy ("d2d");
- * "ours/torch" is PyTorch's time over ours (above 1: ours is faster).
+ * "ours/torch" is PyTorch's time over ours (above 1: ours is faster). The whole reference U-Net
+ * joins our unet.tsv (samples' CudaUNetStepProbe) with torch.tsv's rows of the same ids.
  */
 final class GpuReportBench {
-    private final Tsv cases, ours, torch;
+    private final Tsv cases, ours, torch, oursUNet;
 
-    GpuReportBench(Tsv cases, Tsv ours, Tsv torch) {
+    GpuReportBench(Tsv cases, Tsv ours, Tsv torch, Tsv oursUNet) {
         this.cases = cases;
         this.ours = ours;
         this.torch = torch;
+        this.oursUNet = oursUNet;
     }
 
     private static Double ms(Map<String, String> row) {
@@ -47,12 +52,14 @@ final class GpuReportBench {
         md.append("\n## Benchmarks: ours against PyTorch\n\n");
         if (!cases.present()) {
             md.append("No cases.tsv: the benchmark part did not start.\n");
+            appendUNet(md);
             return;
         }
         md.append("""
                 Each case is timed with CUDA events around the op alone, after warm-ups, with a memset of 256 MiB \
                 (over twice an H200's 60 MB L2) before every repetition and three input sets in rotation; median of \
-                5 to 50 repetitions. float32 on both sides. GB/s count compulsory bytes (inputs read once, outputs \
+                5 to 50 repetitions. float32 on both sides, except the cases marked tf32 or bf16 (tensor cores, \
+                fp32 accumulate; see their "what"). GB/s count compulsory bytes (inputs read once, outputs \
                 written once), TFLOP/s count 2 per multiply-add. "of d2d": GB/s over the same side's device-to-device \
                 copy. "ours/torch": PyTorch's time over ours (> 1: ours faster).
                 """).append('\n');
@@ -62,6 +69,7 @@ final class GpuReportBench {
         if (!torch.present()) md.append("- PyTorch: not run\n");
         if (ours.rows().isEmpty() && torch.rows().isEmpty()) {
             md.append("\nNothing measured on either side (").append(cases.rows().size()).append(" cases in cases.tsv).\n");
+            appendUNet(md);
             return;
         }
         Double oursD2d = rate("d2d", ours), torchD2d = rate("d2d", torch);
@@ -124,13 +132,51 @@ final class GpuReportBench {
 
     private static String fmt(Double v, String f) { return v == null ? "—" : String.format(Locale.ROOT, f, v); }
 
-    /** PyTorch's rows outside the case list: the whole reference U-Net (gpu_baseline.py --unet). */
+    /**
+     * The whole reference U-Net, outside the case list: our unet.tsv beside PyTorch's rows of the
+     * same ids (gpu_baseline.py --unet), ours first, then ids only PyTorch has. images/s from each
+     * side's median and the batch in the id ("unet.train.b128" is batch 128).
+     */
     private void appendUNet(StringBuilder md) {
-        List<Map<String, String>> rows = torch.rows().values().stream().filter(r -> r.get("id").startsWith("unet.")).toList();
-        if (rows.isEmpty()) return;
-        md.append("\n## PyTorch eager: the reference U-Net\n\n| case | status | median ms | min ms | note |\n|---|---|---:|---:|---|\n");
-        for (Map<String, String> r : rows)
-            md.append(cells("`" + r.get("id") + "`", r.get("status"), r.getOrDefault("median_ms", ""), r.getOrDefault("min_ms", ""),
-                    esc(r.getOrDefault("detail", "")))).append('\n');
+        LinkedHashSet<String> ids = new LinkedHashSet<>();
+        for (Tsv side : List.of(oursUNet, torch))
+            for (String id : side.rows().keySet()) if (id.startsWith("unet.")) ids.add(id);
+        if (ids.isEmpty()) return;
+        md.append("\n## The reference U-Net: ours against PyTorch eager\n\n");
+        md.append("The whole network of spec/unet-mnist.md on cuda:0, timed on each side as the cases above (one call between CUDA events, ")
+                .append("warm-ups, a 256 MiB memset before each repetition, the median): ours by samples' CudaUNetStepProbe, PyTorch's by ")
+                .append("gpu_baseline.py --unet. \"ours/torch\": PyTorch's time over ours (> 1: ours faster).\n\n");
+        for (String n : oursUNet.notes()) md.append("- ours: ").append(esc(n)).append('\n');
+        if (!oursUNet.present()) md.append("- ours: not run (no unet.tsv: the probe runs among the CUDA tests of samples, on a usable GPU)\n");
+        if (!torch.present()) md.append("- PyTorch: not run\n");
+        List<String> notes = new ArrayList<>();
+        md.append("\n| case | what | ours ms | ours images/s | torch ms | torch images/s | ours/torch |\n|---|---|---:|---:|---:|---:|---:|\n");
+        for (String id : ids) {
+            Double om = ms(oursUNet.rows().get(id)), tm = ms(torch.rows().get(id));
+            Integer batch = batchOf(id);
+            md.append(cells("`" + id + "`", unetWhat(id),
+                    om != null ? fmt(om, "%.3f") : status(oursUNet, id, "ours", notes), images(batch, om),
+                    tm != null ? fmt(tm, "%.3f") : status(torch, id, "PyTorch", notes), images(batch, tm),
+                    om != null && tm != null ? String.format(Locale.ROOT, "%.2f", tm / om) : "—")).append('\n');
+        }
+        if (!notes.isEmpty()) {
+            md.append("\nNotes:\n\n");
+            for (int i = 0; i < notes.size(); i++) md.append(i + 1).append(". ").append(esc(notes.get(i))).append('\n');
+        }
     }
+
+    /** What a U-Net row times, from its id: unet.(forward|train).bB[.bf16]. */
+    static String unetWhat(String id) {
+        String what = id.startsWith("unet.forward.") ? "forward, eval mode, no grad"
+                : id.startsWith("unet.train.") ? "eps-MSE forward + backward + fused AdamW step" : "?";
+        return id.endsWith(".bf16") ? what + ", bf16 autocast" : what + ", float32";
+    }
+
+    /** The batch of a U-Net row id ("unet.train.b128" → 128), or null. */
+    static Integer batchOf(String id) {
+        Matcher m = Pattern.compile("\\.b(\\d+)(\\.|$)").matcher(id);
+        return m.find() ? Integer.valueOf(m.group(1)) : null;
+    }
+
+    private static String images(Integer batch, Double ms) { return batch == null || ms == null ? "—" : String.format(Locale.ROOT, "%.0f", batch / ms * 1e3); }
 }

@@ -116,12 +116,50 @@ class GpuReportTest {
         assertTrue(md.contains(mmRow), "expected\n" + mmRow + "\nin\n" + md);
         assertTrue(md.contains("1. ours: not available: cuda matmul: lands with the GEMM kernels"), md);
         assertTrue(md.contains("| crashed (2) | — | missing | — | — |"), md);
-        assertTrue(md.contains("| `unet.train.b128` | ok | 12.5 | 12.1 | forward + backward |"), md);
+        assertTrue(md.contains("| `unet.train.b128` | eps-MSE forward + backward + fused AdamW step, float32 | — | — | 12.500 | 10240 | — |"), md);
+        assertTrue(md.contains("- ours: not run (no unet.tsv"), md);
         assertTrue(md.contains("No part has finished yet."), md);
         assertTrue(md.contains("No test results"), md);
         assertTrue(md.contains("ours 2 measured, 1 not available, 0 errors, 1 crashed, 0 not run (time)"), md);
         assertFalse(md.contains("null"), md);
     }
+
+    @Test void theUNetTableJoinsOurProbesRowsWithPyTorchsByIdWithImagesPerSecondAndRatios() throws Exception {
+        Random rnd = new Random(11);
+        double fwdOurs = 1 + rnd.nextDouble(), trainOurs = 5 + rnd.nextDouble(), fwdTorch = 1 + rnd.nextDouble(), trainTorch = 5 + rnd.nextDouble(),
+                trainBf16Torch = 3 + rnd.nextDouble();
+        GpuBench.writeCases(GpuBenchCases.all().stream().filter(c -> c.id().startsWith("matmul.4096")).toList(), dir.resolve("cases.tsv"));
+        String header = "id\tstatus\tmedian_ms\tmin_ms\treps\tdetail\n";
+        // unet.tsv as CudaUNetStepProbe writes it; torch.tsv as gpu_baseline.py --unet
+        Files.writeString(dir.resolve("unet.tsv"), "# batch: 128\n# GEMM mode: FP32 (bf16 rows: Autocast)\n" + header
+                + unetRow("unet.forward.b128", fwdOurs) + unetRow("unet.train.b128", trainOurs)
+                + "unet.train.b128.bf16\terror\t\t\t\tjava.lang.IllegalStateException: out of memory\n");
+        Files.writeString(dir.resolve("torch.tsv"), "# torch: 2.11.0+cu130\n" + header + okRow("matmul.4096.tf32", 0.2)
+                + unetRow("unet.forward.b128", fwdTorch) + unetRow("unet.train.b128", trainTorch) + unetRow("unet.train.b128.bf16", trainBf16Torch));
+        String md = GpuReport.render(dir, ZonedDateTime.now());
+
+        String train = String.format(java.util.Locale.ROOT, "| `unet.train.b128` | eps-MSE forward + backward + fused AdamW step, float32 | %.3f | %.0f | %.3f | %.0f | %.2f |",
+                trainOurs, 128 / trainOurs * 1e3, trainTorch, 128 / trainTorch * 1e3, trainTorch / trainOurs);
+        assertTrue(md.contains(train), "expected\n" + train + "\nin\n" + md);
+        String fwd = String.format(java.util.Locale.ROOT, "| `unet.forward.b128` | forward, eval mode, no grad, float32 | %.3f | %.0f | %.3f | %.0f | %.2f |",
+                fwdOurs, 128 / fwdOurs * 1e3, fwdTorch, 128 / fwdTorch * 1e3, fwdTorch / fwdOurs);
+        assertTrue(md.contains(fwd), "expected\n" + fwd + "\nin\n" + md);
+        String bf16 = String.format(java.util.Locale.ROOT, "| `unet.train.b128.bf16` | eps-MSE forward + backward + fused AdamW step, bf16 autocast | error (1) | — | %.3f | %.0f | — |",
+                trainBf16Torch, 128 / trainBf16Torch * 1e3);
+        assertTrue(md.contains(bf16), "expected\n" + bf16 + "\nin\n" + md);
+        assertTrue(md.contains("1. ours: java.lang.IllegalStateException: out of memory"), md);
+        assertTrue(md.contains("- ours: batch: 128"), md);
+        assertTrue(md.indexOf("`unet.forward.b128`") < md.indexOf("`unet.train.b128`"), "ours' order first");
+        // the tensor-core GEMM cases sit in the compute-bound table
+        int compute = md.indexOf("### Compute-bound"), unet = md.indexOf("## The reference U-Net");
+        assertTrue(compute >= 0 && compute < md.indexOf("| `matmul.4096.tf32` |") && md.indexOf("| `matmul.4096.bf16` |") < unet, md);
+        assertFalse(md.contains("null"), md);
+        assertEquals(128, GpuReportBench.batchOf("unet.train.b128.bf16"));
+        assertEquals(2, GpuReportBench.batchOf("unet.forward.b2"));
+        assertEquals(null, GpuReportBench.batchOf("unet.forward"));
+    }
+
+    private static String unetRow(String id, double ms) { return id + "\tok\t" + ms + "\t" + ms * 0.95 + "\t20\tdetail; 1624577 parameters\n"; }
 
     @Test void aPartThatTimedOutIsReadFromItsTestFeedAndNamesTheTestThatWasRunning() throws Exception {
         Files.createDirectories(dir.resolve("logs"));

@@ -12,19 +12,19 @@ import java.util.List;
  * each preceded by a memset of {@link #FLUSH_BYTES} so it starts with a cold L2 (an H200 has 60 MB of
  * L2; the memset writes more than twice that). Only the op lies between its two events; the host
  * enqueues everything before waiting once, so launch latency hides behind the memsets. Reports the
- * median and the minimum.
+ * median and the minimum. Public for the probes of other modules (samples' CudaUNetStepProbe).
  */
-final class GpuTimer {
+public final class GpuTimer {
     static final long FLUSH_BYTES = 256L << 20;
     static final int WARMUP = 2, MIN_REPS = 5, MAX_REPS = 50;
 
-    record Timing(double medianMs, double minMs, int reps) {}
+    public record Timing(double medianMs, double minMs, int reps) {}
 
     private final CudaBackend be;
     private final CudaStorage flush;
     private int flushes;
 
-    GpuTimer(CudaBackend be) {
+    public GpuTimer(CudaBackend be) {
         this.be = be;
         this.flush = (CudaStorage) be.allocate(DType.FLOAT32, (int) (FLUSH_BYTES / 4));
     }
@@ -43,7 +43,7 @@ final class GpuTimer {
      * {@link #MAX_REPS}. Whatever an op throws propagates (UnsupportedOperationException for ops
      * the backend lacks).
      */
-    Timing time(List<Runnable> sets, double targetMs) {
+    public Timing time(List<Runnable> sets, double targetMs) {
         for (int w = 0; w < WARMUP; w++)
             for (Runnable r : sets) r.run();
         be.synchronize();

@@ -1,0 +1,136 @@
+package org.jdiffusion.samples.train;
+
+import org.jdiffusion.autograd.Grad;
+import org.jdiffusion.autograd.LossFunctions;
+import org.jdiffusion.autograd.Variable;
+import org.jdiffusion.kernels.cuda.CudaBackend;
+import org.jdiffusion.kernels.cuda.GpuTimer;
+import org.jdiffusion.kernels.cuda.RequiresCuda;
+import org.jdiffusion.nn.io.AtomicFiles;
+import org.jdiffusion.nn.optim.Adam;
+import org.jdiffusion.nn.unet.UNet;
+import org.jdiffusion.tensor.Autocast;
+import org.jdiffusion.tensor.Backends;
+import org.jdiffusion.tensor.DType;
+import org.jdiffusion.tensor.Device;
+import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.Rand;
+import org.jdiffusion.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Our side of the GPU report's "reference U-Net" table, beside gpu_baseline.py --unet: the
+ * reference U-Net ({@code spec/unet-mnist.md}, the network {@code train --model unet} builds) on
+ * cuda:0, timed as the PyTorch side times its own: CUDA events around one call, two warm-ups, a
+ * 256 MiB memset before every repetition, median of 5 to 50 repetitions filling about 500 ms
+ * (kernels' GpuTimer). Rows, in torch.tsv's format (id, status, median_ms, min_ms, reps, detail):
+ * <pre>
+ *   unet.forward.bB        eval-mode forward under no-grad
+ *   unet.train.bB          forward, eps-MSE, backward, fused AdamW step (dropout 0.1 active)
+ *   unet.forward.bB.bf16   the same under bf16 autocast (train --precision bf16's scope:
+ *   unet.train.bB.bf16     forward and backward; the AdamW step stays float32)
+ * </pre>
+ * Inputs are random (normal x and eps, uniform t in [0, 1000) and classes in [0, 11)). Runs only
+ * when asked ({@code -Djdiffusion.gpu.report=DIR}, as the GPU kit's run.sh does) on a usable GPU;
+ * writes DIR/unet.tsv after every row. The batch is 128 unless {@code -Djdiffusion.unet.batch}
+ * says otherwise (a tiny batch for a dry run on the CUDA driver emulator). A step that throws is
+ * written as an error row and fails the probe once all rows are written.
+ */
+@RequiresCuda
+@EnabledIfSystemProperty(named = "jdiffusion.gpu.report", matches = ".+")
+class CudaUNetStepProbe {
+    static final Device GPU = Device.cuda(0);
+    static final String HEADER = "id\tstatus\tmedian_ms\tmin_ms\treps\tdetail";
+    static final double TARGET_MS = 500;
+
+    @Test void timeTheReferenceUNetForwardAndTrainingStep() {
+        Path file = Path.of(System.getProperty("jdiffusion.gpu.report")).resolve("unet.tsv");
+        int batch = Integer.getInteger("jdiffusion.unet.batch", 128);
+        CudaBackend be = (CudaBackend) Backends.of(GPU);
+        UNet net = (UNet) Nets.unet(Nets.referenceConfig(10, false), Nets.Kind.UNET, new Generator(0)).module();
+        net.to(GPU);
+        assertEquals(1_624_577, net.parameterCount(), "the reference U-Net's parameter count (spec/unet-mnist.md)");
+        Generator g = new Generator(7);
+        Tensor x = Rand.normal(g, 0, 1, DType.FLOAT32, GPU, batch, 1, 28, 28), eps = Rand.normal(g, 0, 1, DType.FLOAT32, GPU, batch, 1, 28, 28);
+        Tensor t = Rand.randint(g, 0, 1000, GPU, batch), y = Rand.randint(g, 0, 11, GPU, batch);
+        Adam opt = Adam.adamW(net.namedParameters(), 1e-4, 0);
+        Variable[] lastLoss = {null};
+        GpuTimer timer = new GpuTimer(be);
+
+        List<String> notes = List.of("batch: " + batch, "GEMM mode: " + be.matmulMode() + " (bf16 rows: Autocast)",
+                "parameters: " + net.parameterCount());
+        List<String> rows = new ArrayList<>();
+        String firstError = null;
+        for (boolean bf16 : new boolean[]{false, true}) {
+            String suffix = bf16 ? ".bf16" : "", mode = bf16 ? "; bf16 autocast" : "";
+            Runnable forward = () -> {
+                net.eval();
+                try (var ng = Grad.noGrad(); Autocast ac = bf16 ? Autocast.bf16() : null) {
+                    net.forward(Variable.constant(x), t, y);
+                }
+            };
+            Runnable train = () -> {
+                net.train();
+                opt.zeroGrad();
+                Variable loss;
+                try (Autocast ac = bf16 ? Autocast.bf16() : null) {    // forward and backward, as train --precision bf16
+                    loss = LossFunctions.mse(net.forward(Variable.constant(x), t, y), eps);
+                    loss.backward();
+                }
+                opt.step();
+                lastLoss[0] = loss;                                     // read after the timing: no sync inside a step
+            };
+            String[][] runs = {{"unet.forward.b" + batch + suffix, "forward, eval mode, no grad" + mode},
+                    {"unet.train.b" + batch + suffix, "eps-MSE forward + backward + fused AdamW step, dropout 0.1" + mode}};
+            Runnable[] steps = {forward, train};
+            for (int i = 0; i < 2; i++) {
+                try {
+                    GpuTimer.Timing tm = timer.time(List.of(steps[i]), TARGET_MS);
+                    rows.add(row(runs[i][0], tm, batch, runs[i][1]));
+                } catch (RuntimeException e) {
+                    rows.add(String.join("\t", runs[i][0], "error", "", "", "", oneLine(e.toString())));
+                    if (firstError == null) firstError = runs[i][0] + ": " + e;
+                }
+                write(file, notes, rows);
+            }
+        }
+        assertTrue(firstError == null, firstError);
+        double loss = lastLoss[0].item();
+        assertTrue(Double.isFinite(loss) && loss > 0, "the last training step's loss is " + loss);
+    }
+
+    /** One ok row: times in ms with 5 decimals (as gpu_baseline.py), and the images per second of the median. */
+    static String row(String id, GpuTimer.Timing tm, int batch, String what) {
+        return String.format(Locale.ROOT, "%s\tok\t%.5f\t%.5f\t%d\t%s; %.0f images/s", id, tm.medianMs(), tm.minMs(), tm.reps(), what,
+                batch / tm.medianMs() * 1e3);
+    }
+
+    static String tsv(List<String> notes, List<String> rows) {
+        StringBuilder s = new StringBuilder();
+        for (String n : notes) s.append("# ").append(n).append('\n');
+        s.append(HEADER).append('\n');
+        for (String r : rows) s.append(r).append('\n');
+        return s.toString();
+    }
+
+    private static void write(Path file, List<String> notes, List<String> rows) {
+        byte[] b = tsv(notes, rows).getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, ch -> {
+            ByteBuffer buf = ByteBuffer.wrap(b);
+            while (buf.hasRemaining()) ch.write(buf);
+        });
+    }
+
+    private static String oneLine(String s) { return s.replaceAll("[\\t\\n\\r]+", " "); }
+}
