@@ -41,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   unet.forward.bB.bf16   the same under bf16 autocast (train --precision bf16's scope:
  *   unet.train.bB.bf16     forward and backward; the AdamW step stays float32)
  * </pre>
+ * Each row's detail counts the kernels one call launches ({@link org.jdiffusion.kernels.cuda.CudaContext#kernelLaunches}).
  * Inputs are random (normal x and eps, uniform t in [0, 1000) and classes in [0, 11)). Runs only
  * when asked ({@code -Djdiffusion.gpu.report=DIR}, as the GPU kit's run.sh does) on a usable GPU;
  * writes DIR/unet.tsv after every row. The batch is 128 unless {@code -Djdiffusion.unet.batch}
@@ -96,8 +97,11 @@ class CudaUNetStepProbe {
             Runnable[] steps = {forward, train};
             for (int i = 0; i < 2; i++) {
                 try {
+                    long l0 = be.context().kernelLaunches();
+                    steps[i].run();                                     // one step's kernel launches (for CUDA graphs)
+                    long launches = be.context().kernelLaunches() - l0;
                     GpuTimer.Timing tm = timer.time(List.of(steps[i]), TARGET_MS);
-                    rows.add(row(runs[i][0], tm, batch, runs[i][1]));
+                    rows.add(row(runs[i][0], tm, batch, runs[i][1] + "; " + launches + " kernel launches"));
                 } catch (RuntimeException e) {
                     rows.add(String.join("\t", runs[i][0], "error", "", "", "", oneLine(e.toString())));
                     if (firstError == null) firstError = runs[i][0] + ": " + e;
