@@ -261,14 +261,28 @@ static void groupNorm(const std::vector<int>& shape, const std::vector<int>& xSt
     std::vector<int> order(r);
     for (int i = 0; i < r; ++i) order[i] = i;
     if (xSt == contiguous(shape)) std::swap(order[0], order[1]);
-    View<X> dY = randomView<X>(shape, xSt), dX = output<X>(shape, permutedStrides(shape, order));
+    // the register kernel needs x, dY and dX dense (and takes them at the same offset); it holds two
+    // inputs, so its variants stop at N = 32 (float64 16): longer groups' dX runs the generic kernel
+    const Fast* fastBack = fast && fast->N <= (sizeof(X) == 4 ? 32 : 16) ? fast : nullptr;
+    View<X> dY = randomView<X>(shape, xSt, 1, 0, off), dX = output<X>(shape, fast ? contiguous(shape) : permutedStrides(shape, order), off);
     View<X> dGamma = output<X>({C}, {2}), dBeta = output<X>({C}, {1});
     GnStrides stb = gnStrides<X>(x, dX, &dY, affine ? &gamma : nullptr, mean, rstd);
     Geom<3> sg3 = geom<3>(spatial, {sp(x), sp(dX), sp(dY)});
-    jdhost::launch((unsigned)(N * G), rowBlock((long)M), [&] {
-        if constexpr (sizeof(X) == 4) group_norm_backward_f32(sg3, S, C, G, stb, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
-        else group_norm_backward_f64(sg3, S, C, G, stb, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
-    });
+    if (fastBack) {  // CudaFastRows.groupNormBackward, with the forward's launch
+        withN(fast->N, [&](auto n) {
+            if constexpr (decltype(n)::value <= (sizeof(X) == 4 ? 32 : 16))
+                jdhost::launch(fast->grid(N * G), fast->P, [&] {
+                    group_norm_rows_backward<X, decltype(n)::value>(N * G, S, Cg, G, fast->warp, fast->vec, mean.stride(0), mean.stride(1),
+                                                                    rstd.stride(0), rstd.stride(1), dY.ptr(), x.ptr(), gp,
+                                                                    affine ? gamma.stride(0) : 0, mean.ptr(), rstd.ptr(), dX.ptr());
+                });
+        });
+    } else {
+        jdhost::launch((unsigned)(N * G), rowBlock((long)M), [&] {
+            if constexpr (sizeof(X) == 4) group_norm_backward_f32(sg3, S, C, G, stb, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
+            else group_norm_backward_f64(sg3, S, C, G, stb, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
+        });
+    }
     Geom<2> sg2 = geom<2>(spatial, {sp(x), sp(dY)});
     jdhost::launch((unsigned)C, rowBlock((long)N * S), [&] {
         if constexpr (sizeof(X) == 4) group_norm_param_grads_f32(sg2, N, S, C, G, stb, dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), dGamma.ptr(), dGamma.stride(0), dBeta.ptr(), dBeta.stride(0));
@@ -439,6 +453,8 @@ int main(int argc, char** argv) {
     groupNorm<float>({1, 4, 9, 11}, C({1, 4, 9, 11}), 1, true, fr, &b8);
     groupNorm<float>({1, 8, 64, 64}, C({1, 8, 64, 64}), 1, true, fr, &b64v);
     groupNorm<double>({2, 6, 4, 10}, C({2, 6, 4, 10}), 3, true, dr, &b16dv);
+    Fast b32v{false, 512, 32, true, 0};
+    groupNorm<float>({1, 8, 40, 40}, C({1, 8, 40, 40}), 1, false, fr, &b32v);
     std::printf(failures ? "FAILED (%d)\n" : "all passed\n", failures);
     return failures ? 1 : 0;
 }

@@ -17,7 +17,8 @@
 // Bytes moved (generic kernels): forward 3*numel*s (two reads, one write); backward ~5*numel*s.
 // FLOPs ~8 per element. Sums accumulate in double; mean/rstd are stored in the tensor dtype.
 //
-// Register kernels (layer_norm_rows_*_nN, group_norm_rows_*_nN), forward only: each row (layer
+// Register kernels (layer_norm_rows_*_nN, group_norm_rows_*_nN, and group_norm_rows_backward_*_nN
+// for dX, which holds x and dY: 3*numel*s moved): each row (layer
 // norm: the D trailing elements contiguous, rows evenly spaced by ldx, ldo; γ/β dense [D]) or group
 // (group norm: x and out dense NCHW, so group b = n*G + g is the run [b*M, (b+1)*M), M = Cg*S) is
 // held in registers by a warp (warpRows, M <= 32*N) or a block (common.cuh, "runs held in
@@ -365,6 +366,50 @@ __device__ void group_norm_rows(int R, int S, int Cg, int G, int warpRows, int v
     }
 }
 
+// group norm dX: x, dY, dX dense [N, C, S]; both inputs held (2N registers). With g = dY*γ[c] and
+// xh = (x - mean)*rstd: dX = rstd*(g - mean(g) - xh*mean(g*xh)), the two means over the group.
+template <typename T, int N>
+__device__ void group_norm_rows_backward(int R, int S, int Cg, int G, int warpRows, int vec, int mSn, int mSg, int rSn,
+                                         int rSg, const T* dY, const T* x, const T* gamma, int gStride, const T* mean,
+                                         const T* rstd, T* dX) {
+    __shared__ double scratch[32];
+    Team tm;
+    if (!team_of(warpRows, R, tm)) return;
+    bool vv = vec != 0;
+    int M = Cg * S, n = (int)(tm.row / G), g = (int)(tm.row % G);
+    T xv[N], gv[N];
+    team_load(x + tm.row * M, M, tm, vv, (T)0, xv);
+    team_load(dY + tm.row * M, M, tm, vv, (T)0, gv);  // 0 past M: adds nothing to either sum
+    T mu = mean[n * mSn + g * mSg], rt = rstd[n * rSn + g * rSg];
+    if (gamma) {
+        const int V = Vec16<T>::n;
+        if (vv) {
+#pragma unroll
+            for (int i = 0; i < N; i += V) {
+                int j = team_pos<T>(i, tm, true);
+                T ga = j < M ? gamma[(g * Cg + j / S) * gStride] : (T)0;
+#pragma unroll
+                for (int l = 0; l < V; ++l) gv[i + l] *= ga;
+            }
+        } else {
+#pragma unroll
+            for (int i = 0; i < N; ++i) {
+                int j = team_pos<T>(i, tm, false);
+                gv[i] *= j < M ? gamma[(g * Cg + j / S) * gStride] : (T)0;
+            }
+        }
+    }
+#pragma unroll
+    for (int i = 0; i < N; ++i) xv[i] = (xv[i] - mu) * rt;
+    T s1 = tree_sum<N, T>([&](int i) { return gv[i]; }, 0);
+    T s2 = tree_sum<N, T>([&](int i) { return gv[i] * xv[i]; }, 0);
+    T m1 = (T)(team_reduce((double)s1, SumOp(), 0.0, tm, scratch) / M);
+    T m2 = (T)(team_reduce((double)s2, SumOp(), 0.0, tm, scratch) / M);
+#pragma unroll
+    for (int i = 0; i < N; ++i) gv[i] = rt * (gv[i] - m1 - xv[i] * m2);
+    team_store(dX + tm.row * M, M, tm, vv, gv);
+}
+
 // __launch_bounds__(B): at most 65536 / B registers a thread (64 for 1024, 128 for 512). The
 // instances and their B are CudaFastRows' table; each is the largest N that fits without spilling.
 #define JD_NORM_ROWS(sfx, T, N, B)                                                                     \
@@ -388,3 +433,19 @@ JD_NORM_ROWS(f32, float, 64, 512)
 JD_NORM_ROWS(f64, double, 4, 1024)
 JD_NORM_ROWS(f64, double, 8, 1024)
 JD_NORM_ROWS(f64, double, 16, 512)
+
+#define JD_GROUP_NORM_ROWS_BACKWARD(sfx, T, N, B)                                                      \
+    extern "C" __global__ void __launch_bounds__(B) group_norm_rows_backward_##sfx##_n##N(             \
+        int R, int S, int Cg, int G, int warpRows, int vec, int mSn, int mSg, int rSn, int rSg, const T* dY, \
+        const T* x, const T* gamma, int gStride, const T* mean, const T* rstd, T* dX) {                \
+        group_norm_rows_backward<T, N>(R, S, Cg, G, warpRows, vec, mSn, mSg, rSn, rSg, dY, x, gamma, gStride, \
+                                       mean, rstd, dX);                                                \
+    }
+
+JD_GROUP_NORM_ROWS_BACKWARD(f32, float, 4, 1024)
+JD_GROUP_NORM_ROWS_BACKWARD(f32, float, 8, 1024)
+JD_GROUP_NORM_ROWS_BACKWARD(f32, float, 16, 1024)
+JD_GROUP_NORM_ROWS_BACKWARD(f32, float, 32, 512)
+JD_GROUP_NORM_ROWS_BACKWARD(f64, double, 4, 1024)
+JD_GROUP_NORM_ROWS_BACKWARD(f64, double, 8, 1024)
+JD_GROUP_NORM_ROWS_BACKWARD(f64, double, 16, 512)

@@ -30,7 +30,10 @@ record CudaFastRows(String kernel, boolean warpRows, boolean vec, int perThread,
         SOFTMAX_BACKWARD("softmax_rows_backward_", new int[][]{{4, 1024}, {8, 1024}, {16, 1024}}, new int[][]{{4, 1024}, {8, 1024}}),
         LAYER_NORM("layer_norm_rows_", new int[][]{{4, 1024}, {8, 1024}, {16, 1024}, {32, 512}, {64, 512}},
                 new int[][]{{4, 1024}, {8, 1024}, {16, 512}}),
-        GROUP_NORM("group_norm_rows_", LAYER_NORM.f32, LAYER_NORM.f64);
+        GROUP_NORM("group_norm_rows_", LAYER_NORM.f32, LAYER_NORM.f64),
+        /** dX only: x and dY both held, so half the elements of the forward's variants. */
+        GROUP_NORM_BACKWARD("group_norm_rows_backward_", new int[][]{{4, 1024}, {8, 1024}, {16, 1024}, {32, 512}},
+                new int[][]{{4, 1024}, {8, 1024}, {16, 512}});
 
         final String prefix;
         final int[][] f32, f64;
@@ -154,6 +157,14 @@ record CudaFastRows(String kernel, boolean warpRows, boolean vec, int perThread,
         // vectors must not straddle two channels: S whole vectors (then len and every group start are too)
         boolean vec = vectorizable(dt, s, new int[]{len}, xAddress, outAddress);
         return plan(Family.GROUP_NORM, dt, shape[0] * groups, len, vec, new int[]{len, len});
+    }
+
+    /** Group norm dX: x, dY and dX dense [N, C, S...] (same layout). */
+    static CudaFastRows groupNormBackward(DType dt, int[] shape, int groups, int[] xSt, int[] dYSt, int[] dXSt, long... addresses) {
+        if (!CudaGeometry.of(shape, xSt, dYSt, dXSt).isDense()) return null;
+        int s = numel(Arrays.copyOfRange(shape, 2, shape.length)), len = shape[1] / groups * s;
+        boolean vec = vectorizable(dt, s, new int[]{len}, addresses);
+        return plan(Family.GROUP_NORM_BACKWARD, dt, shape[0] * groups, len, vec, new int[]{len, len, len});
     }
 
     private static int numel(int[] shape) {

@@ -12,8 +12,9 @@ import static org.jdiffusion.kernels.cuda.CudaOps.stridesOr0;
  * Launches norm.cu. Layer norm: rows are the leading dims, the row the trailing normalised dims
  * (each a Geom, so any view works). Group norm: one block per (sample, group) over its channels
  * and spatial positions; parameter gradients per channel (group norm) or per feature with row
- * chunks accumulated atomically (layer norm). The forwards of contiguous layouts (float32/float64)
- * run the register kernels instead ({@link CudaFastRows}: a warp or a block per row or group).
+ * chunks accumulated atomically (layer norm). The forwards and group norm's dX of contiguous layouts
+ * (float32/float64) run the register kernels instead ({@link CudaFastRows}: a warp or a block per row
+ * or group).
  */
 final class CudaNorms {
     private CudaNorms() {}
@@ -109,8 +110,14 @@ final class CudaNorms {
         int[] st = gnStrides(x, dX, dY, gamma, mean, rstd);
         int[] sg3 = CudaGeometry.of(spatial, slice(x.strides(), 2, r), slice(dX.strides(), 2, r), slice(dY.strides(), 2, r))
                 .pack("groupNormBackward");
-        c.launch("groupNormBackward", "group_norm_backward_" + k, LaunchConfig.rows(n * groups, (long) ch / groups * s), sg3, s, ch, groups,
-                st, ptr(dY), ptr(x), ptr(gamma), ptr(mean), ptr(rstd), ptr(dX));
+        CudaFastRows f = CudaFastRows.groupNormBackward(x.dtype(), sh, groups, x.strides(), dY.strides(), dX.strides(), ptr(x), ptr(dY), ptr(dX));
+        if (f != null)
+            c.launch("groupNormBackward", f.kernel(), f.launch(), n * groups, s, ch / groups, groups, f.warpRows() ? 1 : 0, f.vec() ? 1 : 0,
+                    mean.stride(0), mean.stride(1), rstd.stride(0), rstd.stride(1), ptr(dY), ptr(x), ptr(gamma),
+                    gamma == null ? 0 : gamma.stride(0), ptr(mean), ptr(rstd), ptr(dX));
+        else
+            c.launch("groupNormBackward", "group_norm_backward_" + k, LaunchConfig.rows(n * groups, (long) ch / groups * s), sg3, s, ch,
+                    groups, st, ptr(dY), ptr(x), ptr(gamma), ptr(mean), ptr(rstd), ptr(dX));
         if (dGamma == null) return;
         int[] sg2 = CudaGeometry.of(spatial, slice(x.strides(), 2, r), slice(dY.strides(), 2, r)).pack("groupNormBackward");
         c.launch("groupNormBackward", "group_norm_param_grads_" + k, LaunchConfig.rows(ch, (long) n * s), sg2, n, s, ch, groups, st,

@@ -61,6 +61,13 @@ class CudaFastRowsTest {
         p = CudaFastRows.groupNorm(FLOAT32, gs, 8, contiguous(gs), contiguous(gs), A, A);
         assertEquals("group_norm_rows_f32_n16", p.kernel());
         assertEquals(new LaunchConfig(1024, 1, 256), p.launch());
+        // its dX: x and dY held, 16 each
+        p = CudaFastRows.groupNormBackward(FLOAT32, gs, 8, contiguous(gs), contiguous(gs), contiguous(gs), A, A, A);
+        assertEquals("group_norm_rows_backward_f32_n16", p.kernel());
+        // the large groups' dX (32768 floats) exceed what x and dY in registers allow: generic kernel
+        assertNull(CudaFastRows.groupNormBackward(FLOAT32, gn, 32, contiguous(gn), contiguous(gn), contiguous(gn), A, A, A));
+        // dY transposed: generic
+        assertNull(CudaFastRows.groupNormBackward(FLOAT32, gs, 8, contiguous(gs), new int[]{25088, 784, 1, 28}, contiguous(gs), A, A, A));
     }
 
     @Test void everyPlanCoversItsRunWithinItsVariantsThreadLimit() {
@@ -145,6 +152,16 @@ class CudaFastRowsTest {
             n++;
         }
         assertEquals(Family.LAYER_NORM.f32.length + Family.LAYER_NORM.f64.length, n);
+        Matcher b = Pattern.compile("(?m)^JD_GROUP_NORM_ROWS_BACKWARD\\((f32|f64), \\w+, (\\d+), (\\d+)\\)").matcher(src);
+        n = 0;
+        while (b.find()) {
+            int[][] table = Family.GROUP_NORM_BACKWARD.variants(b.group(1).equals("f32") ? FLOAT32 : FLOAT64);
+            boolean found = false;
+            for (int[] v : table) found |= v[0] == Integer.parseInt(b.group(2)) && v[1] == Integer.parseInt(b.group(3));
+            assertTrue(found, b.group() + " is not in CudaFastRows.Family.GROUP_NORM_BACKWARD");
+            n++;
+        }
+        assertEquals(Family.GROUP_NORM_BACKWARD.f32.length + Family.GROUP_NORM_BACKWARD.f64.length, n);
         String sm = Files.readString(CudaSourcesTest.DIR.resolve("softmax.cu"));
         assertTrue(sm.contains("__launch_bounds__(1024) softmax_rows_##sfx") && sm.contains("__launch_bounds__(1024) softmax_rows_backward_##sfx"));
         for (Family f : new Family[]{Family.SOFTMAX, Family.SOFTMAX_BACKWARD})

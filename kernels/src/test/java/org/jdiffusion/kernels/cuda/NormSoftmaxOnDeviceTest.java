@@ -246,12 +246,13 @@ class NormSoftmaxOnDeviceTest {
     }
 
     @ParameterizedTest @MethodSource("devices")
-    void groupNormOfDenseInputsShortAndLongGroupsAlignedOrNot(Device d) {
+    void groupNormAndItsBackwardOfDenseInputsShortAndLongGroupsAlignedOrNot(Device d) {
         Backend be = OpSuite.backend(d);
         Generator g = new Generator(919);
-        // {n, c, h, w, groups}: S = 16 (vectors), 15 (scalar), groups of 32 (a warp each), 3200 (a block), 72000 (too long)
+        // {n, c, h, w, groups}: S = 16 (vectors), 15 (scalar), groups of 32 (a warp each), 3200 (a block),
+        // 12800 (a block in float32, too long for float64), 72000 (too long)
         for (DType dt : FLOATS)
-            for (int[] cs : new int[][]{{2, 6, 4, 4, 3}, {2, 6, 3, 5, 2}, {2, 4, 40, 40, 2}, {1, 8, 90, 100, 1}})
+            for (int[] cs : new int[][]{{2, 6, 4, 4, 3}, {2, 6, 3, 5, 2}, {2, 4, 40, 40, 2}, {1, 8, 40, 40, 1}, {1, 8, 90, 100, 1}})
                 for (Layout l : new Layout[]{Layout.DENSE, Layout.OFFSET})
                     for (boolean affine : new boolean[]{true, false}) {
                         int n = cs[0], c = cs[1], h = cs[2], w = cs[3], groups = cs[4];
@@ -263,6 +264,11 @@ class NormSoftmaxOnDeviceTest {
                         Tensor mu = xr.mean(two, true), rstd = xr.sub(mu).square().mean(two, true).add(EPS).rsqrt();
                         Tensor xh = xr.sub(mu).mul(rstd).reshape(sh);
                         Tensor out64 = affine ? xh.mul(f64(gamma).reshape(1, c, 1, 1)).add(f64(beta).reshape(1, c, 1, 1)) : xh;
+                        Tensor dY = input(g, dt, sh);
+                        Tensor gr = (affine ? f64(dY).mul(f64(gamma).reshape(1, c, 1, 1)) : f64(dY)).reshape(n, groups, -1), xhr = xh.reshape(n, groups, -1);
+                        Tensor dX64 = rstd.mul(gr.sub(gr.mean(two, true)).sub(xhr.mul(gr.mul(xhr).mean(two, true)))).reshape(sh);
+                        int[] notC = {0, 2, 3};
+                        Tensor dGamma64 = f64(dY).mul(xh).sum(notC, false), dBeta64 = f64(dY).sum(notC, false);
                         run(d, () -> {
                             Tensor xd = place(x, dt, d, l, sh), out = place(null, dt, d, l, sh);
                             Tensor mean = poisoned(dt, d, n, groups), rs = poisoned(dt, d, n, groups);
@@ -273,6 +279,18 @@ class NormSoftmaxOnDeviceTest {
                             assertClose(out64, out.to(Device.CPU));
                             assertClose(mu.reshape(n, groups), mean);
                             assertClose(rstd.reshape(n, groups), rs);
+                            // dX: x and dY held in registers, so shorter groups than the forward's (float32 16384, float64 8192)
+                            Tensor dYd = place(dY, dt, d, l, sh), dX = place(null, dt, d, l, sh);
+                            CudaFastRows back = CudaFastRows.groupNormBackward(dt, sh, groups, xd.strides(), dYd.strides(), dX.strides(),
+                                    address(xd), address(dYd), address(dX));
+                            assertEquals(c / groups * h * w <= (dt == DType.FLOAT32 ? 32 : 16) * 512, back != null, "register dX kernel for " + l + " " + back);
+                            Tensor dG = affine ? poisoned(dt, d, c) : null, dB = affine ? poisoned(dt, d, c) : null;
+                            be.groupNormBackward(dYd, xd, affine ? gamma.to(d) : null, mean, rs, groups, dX, dG, dB);
+                            assertClose(dX64, dX.to(Device.CPU));
+                            if (affine) {
+                                assertClose(dGamma64, dG);
+                                assertClose(dBeta64, dB);
+                            }
                         });
                     }
     }
