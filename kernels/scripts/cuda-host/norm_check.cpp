@@ -5,8 +5,11 @@
 // LaunchConfig.rowBlock(row length) threads per row, layer norm's parameter gradients over
 // (features / 256, row chunks) blocks with atomics. Cases: rows of 1..5000 elements (one warp to 32
 // warps, several elements per thread), many short rows, permuted and padded (non-contiguous) inputs
-// and outputs, no affine parameters, strided γ/β, float32 and float64. Every output lives in guarded
-// storage: nothing outside its logical elements may change.
+// and outputs, no affine parameters, strided γ/β, float32 and float64. The register kernels
+// (softmax_rows, softmax_rows_backward, layer_norm_rows, group_norm_rows: CudaFastRows.java) run
+// the same cases with an explicit Fast launch: warp or block per row, threads, elements a thread,
+// vectors, odd storage offsets. Every output lives in guarded storage: nothing outside its logical
+// elements may change.
 //
 // Shape legend: layer norm x [lead..., trail...] normalised over the nd trailing dims, mean/rstd
 // [lead...], γ/β [trail...]; group norm x [N, C, S...], γ/β [C], mean/rstd [N, G]; softmax over dim.
@@ -19,14 +22,44 @@
 static const int H200 = 132;
 
 // the view's logical values: random normal scaled, plus an offset (a mean the variance must cancel)
-template <typename X> static View<X> randomView(const std::vector<int>& shape, const std::vector<int>& st, double scale = 1, double shift = 0) {
-    View<X> v(shape, st);
+template <typename X> static View<X> randomView(const std::vector<int>& shape, const std::vector<int>& st, double scale = 1, double shift = 0,
+                                                int offset = 0) {
+    View<X> v(shape, st, offset);
     std::vector<double> vals(v.n());
     for (auto& x : vals) x = shift + scale * normal();
     v.set(vals);
     return v;
 }
-template <typename X> static View<X> output(const std::vector<int>& shape, const std::vector<int>& st) { return View<X>(shape, st); }
+template <typename X> static View<X> output(const std::vector<int>& shape, const std::vector<int>& st, int offset = 0) {
+    return View<X>(shape, st, offset);
+}
+
+// A register kernel launch (CudaFastRows.java): a warp per run in blocks of P threads, or a block of
+// P per run; N elements a thread; 16-byte vectors; every operand `offset` elements into its storage
+// (1: misaligned, so scalar). Runs are the leading dim of a 2-d or 3-d view.
+struct Fast {
+    bool warp;
+    int P, N;
+    bool vec;
+    int offset;
+    std::string name() const {
+        return std::string(warp ? " warp/row" : " block/row") + " P" + std::to_string(P) + " N" + std::to_string(N) + (vec ? " vec" : "") +
+               (offset ? " offset " + std::to_string(offset) : "");
+    }
+    unsigned grid(int runs) const { return warp ? (unsigned)((runs + P / 32 - 1) / (P / 32)) : (unsigned)runs; }
+};
+
+// f(std::integral_constant<int, N>) for the N of the kernels' instances
+template <typename F> static void withN(int n, F f) {
+    switch (n) {
+        case 4: f(std::integral_constant<int, 4>{}); break;
+        case 8: f(std::integral_constant<int, 8>{}); break;
+        case 16: f(std::integral_constant<int, 16>{}); break;
+        case 32: f(std::integral_constant<int, 32>{}); break;
+        case 64: f(std::integral_constant<int, 64>{}); break;
+        default: std::fprintf(stderr, "no register kernel with N = %d\n", n); std::exit(2);
+    }
+}
 
 // compares every logical element of out with want (tolerance rtol * mag) and that nothing else changed
 template <typename X>
@@ -51,31 +84,43 @@ template <typename X> static const char* dt() { return sizeof(X) == 4 ? "f32" : 
 // ---- layer norm ---------------------------------------------------------------------------------
 
 template <typename X>
-static void layerNorm(const std::vector<int>& shape, const std::vector<int>& xSt, int nd, bool affine, bool stridedOut, double rtol) {
+static void layerNorm(const std::vector<int>& shape, const std::vector<int>& xSt, int nd, bool affine, bool stridedOut, double rtol,
+                      const Fast* fast = nullptr) {
     int r = (int)shape.size(), lead = r - nd;
     std::vector<int> leadShape = sub(shape, 0, lead), trailShape = sub(shape, lead, r);
     int rows = (int)numel(leadShape), D = (int)numel(trailShape);
     std::vector<int> outSt = stridedOut ? permutedStrides(shape, [&] { std::vector<int> o(r); for (int i = 0; i < r; ++i) o[i] = r - 1 - i; return o; }(), std::vector<int>(r, 1))
                                         : contiguous(shape);
     std::string cas = std::string("layer norm ") + dt<X>() + " x " + layoutName(shape, xSt) + " nd" + std::to_string(nd) + (affine ? "" : " no affine") +
-                      (stridedOut ? " strided out/dX" : "") + " block" + std::to_string(rowBlock(D));
+                      (stridedOut ? " strided out/dX" : "") + (fast ? fast->name() : " block" + std::to_string(rowBlock(D)));
     int before = failures;
     double eps = 1e-5;
-    View<X> x = randomView<X>(shape, xSt, 1.5, 2.0);
+    int off = fast ? fast->offset : 0;
+    View<X> x = randomView<X>(shape, xSt, 1.5, 2.0, off);
     std::vector<int> gSt = contiguous(trailShape);
-    for (auto& s : gSt) s *= 2;  // γ, β every other element of their storage
-    View<X> gamma = randomView<X>(trailShape, gSt), beta = randomView<X>(trailShape, gSt);
-    View<X> out = output<X>(shape, outSt), mean = output<X>(leadShape, contiguous(leadShape)), rstd = output<X>(leadShape, contiguous(leadShape));
+    if (!fast)
+        for (auto& s : gSt) s *= 2;  // γ, β every other element of their storage (the register kernels take dense ones)
+    View<X> gamma = randomView<X>(trailShape, gSt, 1, 0, off), beta = randomView<X>(trailShape, gSt, 1, 0, off);
+    View<X> out = output<X>(shape, outSt, off), mean = output<X>(leadShape, contiguous(leadShape)), rstd = output<X>(leadShape, contiguous(leadShape));
     auto st = [&](const View<X>& v, bool leadDims) { return leadDims ? sub(v.strides, 0, lead) : sub(v.strides, lead, r); };
     // CudaNorms.layerNorm
     Geom<4> rg = geom<4>(leadShape, {st(x, true), st(out, true), mean.strides, rstd.strides});
     Geom<4> ig = geom<4>(trailShape, {st(x, false), st(out, false), affine ? gamma.strides : zeros(nd), affine ? beta.strides : zeros(nd)});
     X* gp = affine ? gamma.ptr() : nullptr;
     X* bp = affine ? beta.ptr() : nullptr;
-    jdhost::launch((unsigned)std::max(1, rows), rowBlock(D), [&] {
-        if constexpr (sizeof(X) == 4) layer_norm_f32(rg, ig, D, eps, x.ptr(), gp, bp, out.ptr(), mean.ptr(), rstd.ptr());
-        else layer_norm_f64(rg, ig, D, eps, x.ptr(), gp, bp, out.ptr(), mean.ptr(), rstd.ptr());
-    });
+    if (fast) {  // CudaFastRows.layerNorm: one leading dim here, so the spacings are its strides
+        withN(fast->N, [&](auto n) {
+            jdhost::launch(fast->grid(rows), fast->P, [&] {
+                layer_norm_rows<X, decltype(n)::value>(rows, D, x.stride(0), out.stride(0), mean.stride(0), rstd.stride(0), fast->warp, fast->vec, eps,
+                                                       x.ptr(), gp, bp, out.ptr(), mean.ptr(), rstd.ptr());
+            });
+        });
+    } else {
+        jdhost::launch((unsigned)std::max(1, rows), rowBlock(D), [&] {
+            if constexpr (sizeof(X) == 4) layer_norm_f32(rg, ig, D, eps, x.ptr(), gp, bp, out.ptr(), mean.ptr(), rstd.ptr());
+            else layer_norm_f64(rg, ig, D, eps, x.ptr(), gp, bp, out.ptr(), mean.ptr(), rstd.ptr());
+        });
+    }
     // reference: two-pass statistics in float64
     std::vector<double> xv = x.values(), gv = gamma.values(), bv = beta.values();
     std::vector<double> mu(rows), rs(rows), rsMag(rows), y(x.n()), yMag(x.n());
@@ -159,26 +204,37 @@ static GnStrides gnStrides(const View<X>& x, const View<X>& out, const View<X>* 
 }
 
 template <typename X>
-static void groupNorm(const std::vector<int>& shape, const std::vector<int>& xSt, int G, bool affine, double rtol) {
+static void groupNorm(const std::vector<int>& shape, const std::vector<int>& xSt, int G, bool affine, double rtol, const Fast* fast = nullptr) {
     int r = (int)shape.size(), N = shape[0], C = shape[1], Cg = C / G;
     std::vector<int> spatial = sub(shape, 2, r);
     int S = (int)numel(spatial), M = Cg * S;
     std::string cas = std::string("group norm ") + dt<X>() + " x " + layoutName(shape, xSt) + " G" + std::to_string(G) + (affine ? "" : " no affine") +
-                      " block" + std::to_string(rowBlock(M)) + "/" + std::to_string(rowBlock((long)N * S));
+                      (fast ? fast->name() : " block" + std::to_string(rowBlock(M)) + "/" + std::to_string(rowBlock((long)N * S)));
     int before = failures;
     double eps = 1e-5;
-    View<X> x = randomView<X>(shape, xSt, 0.7, -1.0);
+    int off = fast ? fast->offset : 0;
+    View<X> x = randomView<X>(shape, xSt, 0.7, -1.0, off);
     View<X> gamma = randomView<X>({C}, {3}), beta = randomView<X>({C}, {2});  // strided γ, β
-    View<X> out = output<X>(shape, contiguous(shape)), mean = output<X>({N, G}, {1, N}), rstd = output<X>({N, G}, {G, 1});
+    View<X> out = output<X>(shape, contiguous(shape), off), mean = output<X>({N, G}, {1, N}), rstd = output<X>({N, G}, {G, 1});
     auto sp = [&](const View<X>& v) { return sub(v.strides, 2, r); };
     Geom<2> sg = geom<2>(spatial, {sp(x), sp(out)});
     GnStrides stf = gnStrides<X>(x, out, nullptr, affine ? &gamma : nullptr, mean, rstd);
     X* gp = affine ? gamma.ptr() : nullptr;
     X* bp = affine ? beta.ptr() : nullptr;
-    jdhost::launch((unsigned)(N * G), rowBlock((long)M), [&] {
-        if constexpr (sizeof(X) == 4) group_norm_f32(sg, S, C, G, stf, eps, x.ptr(), gp, bp, affine ? beta.stride(0) : 0, out.ptr(), mean.ptr(), rstd.ptr());
-        else group_norm_f64(sg, S, C, G, stf, eps, x.ptr(), gp, bp, affine ? beta.stride(0) : 0, out.ptr(), mean.ptr(), rstd.ptr());
-    });
+    if (fast) {  // CudaFastRows.groupNorm: x and out dense
+        withN(fast->N, [&](auto n) {
+            jdhost::launch(fast->grid(N * G), fast->P, [&] {
+                group_norm_rows<X, decltype(n)::value>(N * G, S, Cg, G, fast->warp, fast->vec, mean.stride(0), mean.stride(1), rstd.stride(0),
+                                                       rstd.stride(1), eps, x.ptr(), gp, affine ? gamma.stride(0) : 0, bp,
+                                                       affine ? beta.stride(0) : 0, out.ptr(), mean.ptr(), rstd.ptr());
+            });
+        });
+    } else {
+        jdhost::launch((unsigned)(N * G), rowBlock((long)M), [&] {
+            if constexpr (sizeof(X) == 4) group_norm_f32(sg, S, C, G, stf, eps, x.ptr(), gp, bp, affine ? beta.stride(0) : 0, out.ptr(), mean.ptr(), rstd.ptr());
+            else group_norm_f64(sg, S, C, G, stf, eps, x.ptr(), gp, bp, affine ? beta.stride(0) : 0, out.ptr(), mean.ptr(), rstd.ptr());
+        });
+    }
     std::vector<double> xv = x.values(), gv = gamma.values(), bv = beta.values();
     auto idx = [&](int n, int c, int s) { return ((long)n * C + c) * S + s; };
     std::vector<double> mu(N * G), rs(N * G), muMag(N * G), rsMag(N * G), y(x.n()), yMag(x.n());
@@ -205,14 +261,28 @@ static void groupNorm(const std::vector<int>& shape, const std::vector<int>& xSt
     std::vector<int> order(r);
     for (int i = 0; i < r; ++i) order[i] = i;
     if (xSt == contiguous(shape)) std::swap(order[0], order[1]);
-    View<X> dY = randomView<X>(shape, xSt), dX = output<X>(shape, permutedStrides(shape, order));
+    // the register kernel needs x, dY and dX dense (and takes them at the same offset); it holds two
+    // inputs, so its variants stop at N = 32 (float64 16): longer groups' dX runs the generic kernel
+    const Fast* fastBack = fast && fast->N <= (sizeof(X) == 4 ? 32 : 16) ? fast : nullptr;
+    View<X> dY = randomView<X>(shape, xSt, 1, 0, off), dX = output<X>(shape, fast ? contiguous(shape) : permutedStrides(shape, order), off);
     View<X> dGamma = output<X>({C}, {2}), dBeta = output<X>({C}, {1});
     GnStrides stb = gnStrides<X>(x, dX, &dY, affine ? &gamma : nullptr, mean, rstd);
     Geom<3> sg3 = geom<3>(spatial, {sp(x), sp(dX), sp(dY)});
-    jdhost::launch((unsigned)(N * G), rowBlock((long)M), [&] {
-        if constexpr (sizeof(X) == 4) group_norm_backward_f32(sg3, S, C, G, stb, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
-        else group_norm_backward_f64(sg3, S, C, G, stb, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
-    });
+    if (fastBack) {  // CudaFastRows.groupNormBackward, with the forward's launch
+        withN(fast->N, [&](auto n) {
+            if constexpr (decltype(n)::value <= (sizeof(X) == 4 ? 32 : 16))
+                jdhost::launch(fast->grid(N * G), fast->P, [&] {
+                    group_norm_rows_backward<X, decltype(n)::value>(N * G, S, Cg, G, fast->warp, fast->vec, mean.stride(0), mean.stride(1),
+                                                                    rstd.stride(0), rstd.stride(1), dY.ptr(), x.ptr(), gp,
+                                                                    affine ? gamma.stride(0) : 0, mean.ptr(), rstd.ptr(), dX.ptr());
+                });
+        });
+    } else {
+        jdhost::launch((unsigned)(N * G), rowBlock((long)M), [&] {
+            if constexpr (sizeof(X) == 4) group_norm_backward_f32(sg3, S, C, G, stb, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
+            else group_norm_backward_f64(sg3, S, C, G, stb, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
+        });
+    }
     Geom<2> sg2 = geom<2>(spatial, {sp(x), sp(dY)});
     jdhost::launch((unsigned)C, rowBlock((long)N * S), [&] {
         if constexpr (sizeof(X) == 4) group_norm_param_grads_f32(sg2, N, S, C, G, stb, dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), dGamma.ptr(), dGamma.stride(0), dBeta.ptr(), dBeta.stride(0));
@@ -245,21 +315,30 @@ static void groupNorm(const std::vector<int>& shape, const std::vector<int>& xSt
 // ---- softmax ------------------------------------------------------------------------------------
 
 template <typename X>
-static void softmax(const std::vector<int>& shape, const std::vector<int>& xSt, int dim, bool log, bool stridedOut, double rtol) {
+static void softmax(const std::vector<int>& shape, const std::vector<int>& xSt, int dim, bool log, bool stridedOut, double rtol,
+                    const Fast* fast = nullptr) {
     int r = (int)shape.size(), D = shape[dim];
     std::vector<int> rowsShape = without(shape, dim);
     int rows = (int)numel(rowsShape);
     std::vector<int> outSt = stridedOut ? permutedStrides(shape, [&] { std::vector<int> o(r); for (int i = 0; i < r; ++i) o[i] = r - 1 - i; return o; }(), std::vector<int>(r, 1))
                                         : contiguous(shape);
     std::string cas = std::string(log ? "log-softmax " : "softmax ") + dt<X>() + " x " + layoutName(shape, xSt) + " dim" + std::to_string(dim) +
-                      (stridedOut ? " strided out/dX" : "") + " block" + std::to_string(rowBlock(D));
-    int before = failures;
-    View<X> x = randomView<X>(shape, xSt, 3.0, 1.0), y = output<X>(shape, outSt);
+                      (stridedOut ? " strided out/dX" : "") + (fast ? fast->name() : " block" + std::to_string(rowBlock(D)));
+    int before = failures, off = fast ? fast->offset : 0;
+    View<X> x = randomView<X>(shape, xSt, 3.0, 1.0, off), y = output<X>(shape, outSt, off);
     Geom<2> g = geom<2>(rowsShape, {without(x.strides, dim), without(y.strides, dim)});
-    jdhost::launch((unsigned)std::max(1, rows), rowBlock(D), [&] {
-        if constexpr (sizeof(X) == 4) softmax_f32(log ? 1 : 0, g, D, x.stride(dim), y.stride(dim), x.ptr(), y.ptr());
-        else softmax_f64(log ? 1 : 0, g, D, x.stride(dim), y.stride(dim), x.ptr(), y.ptr());
-    });
+    if (fast) {  // CudaFastRows.softmax: [rows, D] along dim 1, the spacings the row strides
+        withN(fast->N, [&](auto n) {
+            jdhost::launch(fast->grid(rows), fast->P, [&] {
+                softmax_rows<X, decltype(n)::value>(log ? 1 : 0, rows, D, x.stride(0), y.stride(0), fast->warp, fast->vec, x.ptr(), y.ptr());
+            });
+        });
+    } else {
+        jdhost::launch((unsigned)std::max(1, rows), rowBlock(D), [&] {
+            if constexpr (sizeof(X) == 4) softmax_f32(log ? 1 : 0, g, D, x.stride(dim), y.stride(dim), x.ptr(), y.ptr());
+            else softmax_f64(log ? 1 : 0, g, D, x.stride(dim), y.stride(dim), x.ptr(), y.ptr());
+        });
+    }
     // logical element (row, k): row-major over shape with dim moved last
     std::vector<double> xv = x.values(), want(x.n()), mag(x.n());
     std::vector<int> st = contiguous(shape);
@@ -282,13 +361,22 @@ static void softmax(const std::vector<int>& shape, const std::vector<int>& xSt, 
     expect(cas, "y", y, want, mag, rtol);
 
     // backward from the reference's y, as a saved output would be
-    View<X> yr(shape, xSt), dY = randomView<X>(shape, outSt), dX = output<X>(shape, stridedOut ? xSt : contiguous(shape));
+    View<X> yr(shape, xSt, off), dY = randomView<X>(shape, outSt, 1, 0, off), dX = output<X>(shape, stridedOut ? xSt : contiguous(shape), off);
     yr.set(want);
     Geom<3> gb = geom<3>(rowsShape, {without(dY.strides, dim), without(yr.strides, dim), without(dX.strides, dim)});
-    jdhost::launch((unsigned)std::max(1, rows), rowBlock(D), [&] {
-        if constexpr (sizeof(X) == 4) softmax_backward_f32(log ? 1 : 0, gb, D, dY.stride(dim), yr.stride(dim), dX.stride(dim), dY.ptr(), yr.ptr(), dX.ptr());
-        else softmax_backward_f64(log ? 1 : 0, gb, D, dY.stride(dim), yr.stride(dim), dX.stride(dim), dY.ptr(), yr.ptr(), dX.ptr());
-    });
+    if (fast) {
+        withN(fast->N, [&](auto n) {
+            jdhost::launch(fast->grid(rows), fast->P, [&] {
+                softmax_rows_backward<X, decltype(n)::value>(log ? 1 : 0, rows, D, dY.stride(0), yr.stride(0), dX.stride(0), fast->warp, fast->vec,
+                                                            dY.ptr(), yr.ptr(), dX.ptr());
+            });
+        });
+    } else {
+        jdhost::launch((unsigned)std::max(1, rows), rowBlock(D), [&] {
+            if constexpr (sizeof(X) == 4) softmax_backward_f32(log ? 1 : 0, gb, D, dY.stride(dim), yr.stride(dim), dX.stride(dim), dY.ptr(), yr.ptr(), dX.ptr());
+            else softmax_backward_f64(log ? 1 : 0, gb, D, dY.stride(dim), yr.stride(dim), dX.stride(dim), dY.ptr(), yr.ptr(), dX.ptr());
+        });
+    }
     std::vector<double> gv = dY.values(), yv = yr.values(), dx(x.n()), dxMag(x.n());
     for (int row = 0; row < rows; ++row) {
         double s = 0, a = 0;
@@ -335,6 +423,38 @@ int main(int argc, char** argv) {
     softmax<double>({4, 6, 70}, permutedStrides({4, 6, 70}, {2, 0, 1}, {0, 0, 2}), 2, false, false, dr);
     softmax<float>({9, 1}, C({9, 1}), 1, false, false, fr);
     softmax<float>({200, 10}, C({200, 10}), 0, true, true, fr);
+    // register kernels (CudaFastRows): a warp per row (several rows a block, a partial last block) and a
+    // block per row, N = 4 .. 64, vectors (aligned, rows whole vectors apart) and scalars (odd offsets,
+    // rows of 49 or padded to odd spacings), rows shorter than the team's reach (empty lanes)
+    Fast w4{true, 128, 4, false, 1}, w4v{true, 64, 4, true, 0}, w32v{true, 128, 32, true, 0}, w8d{true, 96, 8, true, 0};
+    Fast b16v{false, 256, 16, true, 0}, b8{false, 128, 8, false, 1}, b64v{false, 512, 64, true, 0}, b16dv{false, 64, 16, true, 0};
+    Fast b32{false, 64, 32, false, 3};
+    softmax<float>({7, 49}, C({7, 49}), 1, false, false, fr, &w4);
+    softmax<float>({5, 49}, permutedStrides({5, 49}, {0, 1}, {0, 3}), 1, true, false, fr, &w4);  // rows 52 apart
+    softmax<float>({6, 12}, C({6, 12}), 1, false, false, fr, &w4v);
+    softmax<float>({5, 1000}, C({5, 1000}), 1, true, false, fr, &w32v);
+    softmax<double>({4, 200}, permutedStrides({4, 200}, {0, 1}, {0, 2}), 1, false, false, dr, &w8d);
+    softmax<float>({3, 3000}, C({3, 3000}), 1, false, false, fr, &b16v);
+    softmax<float>({2, 1001}, C({2, 1001}), 1, true, false, fr, &b8);
+    softmax<double>({2, 1000}, C({2, 1000}), 1, true, false, dr, &b16dv);
+    softmax<float>({2, 2000}, C({2, 2000}), 1, false, false, fr, &b32);
+    layerNorm<float>({7, 49}, C({7, 49}), 1, true, false, fr, &w4);
+    layerNorm<float>({5, 1000}, C({5, 1000}), 1, true, false, fr, &w32v);
+    layerNorm<double>({4, 200}, permutedStrides({4, 200}, {0, 1}, {0, 2}), 1, false, false, dr, &w8d);
+    layerNorm<float>({3, 4000}, C({3, 4000}), 1, true, false, fr, &b16v);
+    layerNorm<float>({2, 1001}, C({2, 1001}), 1, false, false, fr, &b8);
+    layerNorm<float>({2, 30000}, C({2, 30000}), 1, true, false, fr, &b64v);
+    layerNorm<double>({2, 1000}, C({2, 1000}), 1, true, false, dr, &b16dv);
+    groupNorm<float>({2, 8, 4, 4}, C({2, 8, 4, 4}), 4, true, fr, &w4v);
+    groupNorm<float>({3, 6, 3, 5}, C({3, 6, 3, 5}), 3, true, fr, &w4);
+    groupNorm<double>({2, 8, 5, 8}, C({2, 8, 5, 8}), 2, true, dr, &w8d);
+    groupNorm<float>({2, 32, 16, 16}, C({2, 32, 16, 16}), 8, true, fr, &b16v);
+    groupNorm<float>({2, 8, 28, 28}, C({2, 8, 28, 28}), 2, false, fr, &b16v);
+    groupNorm<float>({1, 4, 9, 11}, C({1, 4, 9, 11}), 1, true, fr, &b8);
+    groupNorm<float>({1, 8, 64, 64}, C({1, 8, 64, 64}), 1, true, fr, &b64v);
+    groupNorm<double>({2, 6, 4, 10}, C({2, 6, 4, 10}), 3, true, dr, &b16dv);
+    Fast b32v{false, 512, 32, true, 0};
+    groupNorm<float>({1, 8, 40, 40}, C({1, 8, 40, 40}), 1, false, fr, &b32v);
     std::printf(failures ? "FAILED (%d)\n" : "all passed\n", failures);
     return failures ? 1 : 0;
 }

@@ -184,6 +184,28 @@ template <> struct Acc<i64> { typedef i64 type; };
 // A pointer that float4 / double2 loads and stores may use.
 __device__ __forceinline__ bool aligned16(const void* p) { return (((u64)p) & 15ULL) == 0; }
 
+// 16 bytes of T as one load / store.
+template <typename T> struct Vec16;
+template <> struct Vec16<float> { typedef float4 type; enum { n = 4 }; };
+template <> struct Vec16<double> { typedef double2 type; enum { n = 2 }; };
+
+template <typename T>
+__device__ __forceinline__ void load16(const T* src, T (&r)[Vec16<T>::n]) {
+    typename Vec16<T>::type x = *reinterpret_cast<const typename Vec16<T>::type*>(src);
+    const T* lanes = reinterpret_cast<const T*>(&x);
+#pragma unroll
+    for (int k = 0; k < Vec16<T>::n; ++k) r[k] = lanes[k];
+}
+
+template <typename T>
+__device__ __forceinline__ void store16(T* dst, const T (&r)[Vec16<T>::n]) {
+    typename Vec16<T>::type x;
+    T* lanes = reinterpret_cast<T*>(&x);
+#pragma unroll
+    for (int k = 0; k < Vec16<T>::n; ++k) lanes[k] = r[k];
+    *reinterpret_cast<typename Vec16<T>::type*>(dst) = x;
+}
+
 // ---- warp and block reductions -----------------------------------------------------------------
 
 struct SumOp {
@@ -213,6 +235,125 @@ __device__ __forceinline__ A block_reduce(A v, Op op, A identity, A* scratch) {
     }
     __syncthreads();
     return scratch[0];
+}
+
+// ---- runs held in registers (the contiguous fast paths of softmax.cu and norm.cu) -----------------
+// A team, one warp of the block (warpRows: row = block * warps + warp) or the whole block (row =
+// block), owns one contiguous run of M elements (a row, or a group of group norm). Thread t of its P
+// threads holds N of them, T v[N]: with 16-byte vectors (vec: M, the run's start and the pointers
+// all multiples of V = 16 / sizeof(T) elements) v[i] is element ((i / V) * P + t) * V + i % V,
+// otherwise i * P + t; so every load and store is coalesced, and one read of x and one write of
+// the output are the only traffic. N is a template constant and v is indexed only in unrolled
+// loops, so it stays in registers (no local memory: target/ptxas-report.txt).
+struct Team {
+    int t, P;
+    bool warp;
+    i64 row;
+};
+
+// Sets up the calling thread's team; false when its warp has no row (the last block's spare warps).
+__device__ __forceinline__ bool team_of(int warpRows, int R, Team& tm) {
+    if (warpRows) {
+        tm.t = threadIdx.x & 31;
+        tm.P = 32;
+        tm.warp = true;
+        tm.row = (i64)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    } else {
+        tm.t = threadIdx.x;
+        tm.P = blockDim.x;
+        tm.warp = false;
+        tm.row = blockIdx.x;
+    }
+    return tm.row < R;
+}
+
+// Position in the run of register i (a compile-time constant after unrolling).
+template <typename T>
+__device__ __forceinline__ int team_pos(int i, const Team& tm, bool vec) {
+    const int V = Vec16<T>::n;
+    return vec ? ((i / V) * tm.P + tm.t) * V + i % V : i * tm.P + tm.t;
+}
+
+// v = src[0 .. M) in the team layout; positions past M get fill.
+template <typename T, int N>
+__device__ __forceinline__ void team_load(const T* src, int M, const Team& tm, bool vec, T fill, T (&v)[N]) {
+    const int V = Vec16<T>::n;
+    if (vec) {
+#pragma unroll
+        for (int i = 0; i < N; i += V) {
+            int j = team_pos<T>(i, tm, true);
+            T r[V];
+            if (j < M) {
+                load16(src + j, r);
+            } else {
+#pragma unroll
+                for (int l = 0; l < V; ++l) r[l] = fill;
+            }
+#pragma unroll
+            for (int l = 0; l < V; ++l) v[i + l] = r[l];
+        }
+    } else {
+#pragma unroll
+        for (int i = 0; i < N; ++i) {
+            int j = team_pos<T>(i, tm, false);
+            v[i] = j < M ? src[j] : fill;
+        }
+    }
+}
+
+// dst[0 .. M) = v in the team layout.
+template <typename T, int N>
+__device__ __forceinline__ void team_store(T* dst, int M, const Team& tm, bool vec, const T (&v)[N]) {
+    const int V = Vec16<T>::n;
+    if (vec) {
+#pragma unroll
+        for (int i = 0; i < N; i += V) {
+            int j = team_pos<T>(i, tm, true);
+            T r[V];
+#pragma unroll
+            for (int l = 0; l < V; ++l) r[l] = v[i + l];
+            if (j < M) store16(dst + j, r);
+        }
+    } else {
+#pragma unroll
+        for (int i = 0; i < N; ++i) {
+            int j = team_pos<T>(i, tm, false);
+            if (j < M) dst[j] = v[i];
+        }
+    }
+}
+
+// Sum of f(lo) .. f(lo + n - 1) as a balanced tree: a float partial of n values errs by at most
+// log2(n) + 1 roundings (6 for 32 values, 4e-7 relative), not n.
+template <int n, typename T, typename F>
+__device__ __forceinline__ T tree_sum(const F& f, int lo) {
+    if constexpr (n == 1) return f(lo);
+    else return tree_sum<n / 2, T>(f, lo) + tree_sum<n - n / 2, T>(f, lo + n / 2);
+}
+
+// Reduces over the team: warp shuffles only for a warp, block_reduce for the block.
+template <typename A, typename Op>
+__device__ __forceinline__ A team_reduce(A v, Op op, A identity, const Team& tm, A* scratch) {
+    return tm.warp ? warp_reduce(v, op) : block_reduce(v, op, identity, scratch);
+}
+
+// Mean and 1/sqrt(var + eps) of the run held in v (positions past M hold 0), two passes over the
+// registers: mu = sum v / M, var = sum ((v - hi) - lo)^2 / M where hi + lo is mu split into the
+// T nearest to it and the rest, so v - mu loses nothing to mu's rounding. Per-thread partials in T
+// (tree sums of N values), the team's sums in double.
+template <typename T, int N>
+__device__ __forceinline__ void team_stats(const T (&v)[N], int M, const Team& tm, bool vec, double eps, double* scratch,
+                                           double& mu, double& r, T& hi, T& lo) {
+    T s = tree_sum<N, T>([&](int i) { return v[i]; }, 0);
+    mu = team_reduce((double)s, SumOp(), 0.0, tm, scratch) / M;
+    hi = (T)mu;
+    lo = (T)(mu - (double)hi);
+    T ss = tree_sum<N, T>([&](int i) {
+        T d = (v[i] - hi) - lo;
+        return team_pos<T>(i, tm, vec) < M ? d * d : (T)0;
+    }, 0);
+    double var = team_reduce((double)ss, SumOp(), 0.0, tm, scratch) / M;
+    r = 1.0 / sqrt(var + eps);
 }
 
 #endif  // JD_COMMON_CUH

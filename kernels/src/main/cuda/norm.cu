@@ -14,8 +14,17 @@
 // Group norm: x [N, C, S...], G groups of Cg = C/G channels; statistics per (n, g) over Cg*S.
 //   `spatial` Geom over the spatial dims with one stride column per tensor; per-tensor (n, c)
 //   strides are scalars. forward and dX one block per (n, g); dGamma/dBeta one block per channel.
-// Bytes moved: forward 3*numel*s (two reads, one write); backward ~5*numel*s. FLOPs ~8 per element.
-// Sums accumulate in double; mean/rstd are stored in the tensor dtype.
+// Bytes moved (generic kernels): forward 3*numel*s (two reads, one write); backward ~5*numel*s.
+// FLOPs ~8 per element. Sums accumulate in double; mean/rstd are stored in the tensor dtype.
+//
+// Register kernels (layer_norm_rows_*_nN, group_norm_rows_*_nN, and group_norm_rows_backward_*_nN
+// for dX, which holds x and dY: 3*numel*s moved): each row (layer
+// norm: the D trailing elements contiguous, rows evenly spaced by ldx, ldo; γ/β dense [D]) or group
+// (group norm: x and out dense NCHW, so group b = n*G + g is the run [b*M, (b+1)*M), M = Cg*S) is
+// held in registers by a warp (warpRows, M <= 32*N) or a block (common.cuh, "runs held in
+// registers"; float4 / double2 when vec). Two-pass statistics from the registers (team_stats: T
+// partials of N values, double team sums), then out = ((x - hi) - lo) * rstd * γ + β in T.
+// Bytes moved: 2*numel*s (one read, one write) plus γ/β (L1/L2 resident).
 #include "common.cuh"
 
 // ---- layer norm --------------------------------------------------------------------------------
@@ -244,3 +253,199 @@ __device__ void group_norm_param_grads(Geom<2> spatial, int N, int S, int C, int
 
 JD_NORM(f32, float)
 JD_NORM(f64, double)
+
+// ---- register kernels (forward) ------------------------------------------------------------------
+
+// layer norm: row r of x at r*ldx, of out at r*ldo, mean/rstd at r*ldm, r*ldr; γ, β dense [D] or null
+template <typename T, int N>
+__device__ void layer_norm_rows(int R, int D, int ldx, int ldo, int ldm, int ldr, int warpRows, int vec, double eps,
+                                const T* x, const T* gamma, const T* beta, T* out, T* mean, T* rstd) {
+    __shared__ double scratch[32];
+    Team tm;
+    if (!team_of(warpRows, R, tm)) return;
+    bool vv = vec != 0;
+    T v[N];
+    team_load(x + tm.row * ldx, D, tm, vv, (T)0, v);
+    double mu, r;
+    T hi, lo;
+    team_stats(v, D, tm, vv, eps, scratch, mu, r, hi, lo);
+    if (tm.t == 0) {
+        mean[tm.row * ldm] = (T)mu;
+        rstd[tm.row * ldr] = (T)r;
+    }
+    // each vector (element) is normalised and stored before the next γ/β load: out may alias γ/β
+    // for all the compiler knows, so the loads stay in order and only v[] is live across the loop
+    T rt = (T)r;
+    T* o = out + tm.row * ldo;
+    const int V = Vec16<T>::n;
+    if (vv) {
+#pragma unroll
+        for (int i = 0; i < N; i += V) {
+            int j = team_pos<T>(i, tm, true);
+            if (j < D) {
+                T gg[V], bb[V], y[V];
+                if (gamma) {
+                    load16(gamma + j, gg);
+                    load16(beta + j, bb);
+                } else {
+#pragma unroll
+                    for (int l = 0; l < V; ++l) gg[l] = (T)1, bb[l] = (T)0;
+                }
+#pragma unroll
+                for (int l = 0; l < V; ++l) y[l] = ((v[i + l] - hi) - lo) * rt * gg[l] + bb[l];
+                store16(o + j, y);
+            }
+        }
+    } else {
+#pragma unroll
+        for (int i = 0; i < N; ++i) {
+            int j = team_pos<T>(i, tm, false);
+            if (j < D) {
+                T xh = ((v[i] - hi) - lo) * rt;
+                o[j] = gamma ? xh * gamma[j] + beta[j] : xh;
+            }
+        }
+    }
+}
+
+// group norm: x, out dense [N, C, S]; R = N*G groups of M = Cg*S elements; mean/rstd of group
+// (n, g) at n*mSn + g*mSg, n*rSn + g*rSg; γ, β strided [C] or null. vec needs S % V == 0, so a
+// vector never straddles two channels.
+template <typename T, int N>
+__device__ void group_norm_rows(int R, int S, int Cg, int G, int warpRows, int vec, int mSn, int mSg, int rSn, int rSg,
+                                double eps, const T* x, const T* gamma, int gStride, const T* beta, int bStride, T* out,
+                                T* mean, T* rstd) {
+    __shared__ double scratch[32];
+    Team tm;
+    if (!team_of(warpRows, R, tm)) return;
+    bool vv = vec != 0;
+    int M = Cg * S, n = (int)(tm.row / G), g = (int)(tm.row % G);
+    T v[N];
+    team_load(x + tm.row * M, M, tm, vv, (T)0, v);
+    double mu, r;
+    T hi, lo;
+    team_stats(v, M, tm, vv, eps, scratch, mu, r, hi, lo);
+    if (tm.t == 0) {
+        mean[n * mSn + g * mSg] = (T)mu;
+        rstd[n * rSn + g * rSg] = (T)r;
+    }
+    // one channel lookup (a division) per vector, or per element without vectors; stored as made
+    T rt = (T)r;
+    T* o = out + tm.row * M;
+    const int V = Vec16<T>::n;
+    if (vv) {
+#pragma unroll
+        for (int i = 0; i < N; i += V) {
+            int j = team_pos<T>(i, tm, true);
+            if (j < M) {
+                T a = rt, b = 0, y[V];
+                if (gamma) {
+                    int c = g * Cg + j / S;
+                    a = rt * gamma[c * gStride];
+                    b = beta[c * bStride];
+                }
+#pragma unroll
+                for (int l = 0; l < V; ++l) y[l] = ((v[i + l] - hi) - lo) * a + b;
+                store16(o + j, y);
+            }
+        }
+    } else {
+#pragma unroll
+        for (int i = 0; i < N; ++i) {
+            int j = team_pos<T>(i, tm, false);
+            if (j < M) {
+                T a = rt, b = 0;
+                if (gamma) {
+                    int c = g * Cg + j / S;
+                    a = rt * gamma[c * gStride];
+                    b = beta[c * bStride];
+                }
+                o[j] = ((v[i] - hi) - lo) * a + b;
+            }
+        }
+    }
+}
+
+// group norm dX: x, dY, dX dense [N, C, S]; both inputs held (2N registers). With g = dY*γ[c] and
+// xh = (x - mean)*rstd: dX = rstd*(g - mean(g) - xh*mean(g*xh)), the two means over the group.
+template <typename T, int N>
+__device__ void group_norm_rows_backward(int R, int S, int Cg, int G, int warpRows, int vec, int mSn, int mSg, int rSn,
+                                         int rSg, const T* dY, const T* x, const T* gamma, int gStride, const T* mean,
+                                         const T* rstd, T* dX) {
+    __shared__ double scratch[32];
+    Team tm;
+    if (!team_of(warpRows, R, tm)) return;
+    bool vv = vec != 0;
+    int M = Cg * S, n = (int)(tm.row / G), g = (int)(tm.row % G);
+    T xv[N], gv[N];
+    team_load(x + tm.row * M, M, tm, vv, (T)0, xv);
+    team_load(dY + tm.row * M, M, tm, vv, (T)0, gv);  // 0 past M: adds nothing to either sum
+    T mu = mean[n * mSn + g * mSg], rt = rstd[n * rSn + g * rSg];
+    if (gamma) {
+        const int V = Vec16<T>::n;
+        if (vv) {
+#pragma unroll
+            for (int i = 0; i < N; i += V) {
+                int j = team_pos<T>(i, tm, true);
+                T ga = j < M ? gamma[(g * Cg + j / S) * gStride] : (T)0;
+#pragma unroll
+                for (int l = 0; l < V; ++l) gv[i + l] *= ga;
+            }
+        } else {
+#pragma unroll
+            for (int i = 0; i < N; ++i) {
+                int j = team_pos<T>(i, tm, false);
+                gv[i] *= j < M ? gamma[(g * Cg + j / S) * gStride] : (T)0;
+            }
+        }
+    }
+#pragma unroll
+    for (int i = 0; i < N; ++i) xv[i] = (xv[i] - mu) * rt;
+    T s1 = tree_sum<N, T>([&](int i) { return gv[i]; }, 0);
+    T s2 = tree_sum<N, T>([&](int i) { return gv[i] * xv[i]; }, 0);
+    T m1 = (T)(team_reduce((double)s1, SumOp(), 0.0, tm, scratch) / M);
+    T m2 = (T)(team_reduce((double)s2, SumOp(), 0.0, tm, scratch) / M);
+#pragma unroll
+    for (int i = 0; i < N; ++i) gv[i] = rt * (gv[i] - m1 - xv[i] * m2);
+    team_store(dX + tm.row * M, M, tm, vv, gv);
+}
+
+// __launch_bounds__(B): at most 65536 / B registers a thread (64 for 1024, 128 for 512). The
+// instances and their B are CudaFastRows' table; each is the largest N that fits without spilling.
+#define JD_NORM_ROWS(sfx, T, N, B)                                                                     \
+    extern "C" __global__ void __launch_bounds__(B) layer_norm_rows_##sfx##_n##N(                      \
+        int R, int D, int ldx, int ldo, int ldm, int ldr, int warpRows, int vec, double eps, const T* x, \
+        const T* gamma, const T* beta, T* out, T* mean, T* rstd) {                                     \
+        layer_norm_rows<T, N>(R, D, ldx, ldo, ldm, ldr, warpRows, vec, eps, x, gamma, beta, out, mean, rstd); \
+    }                                                                                                  \
+    extern "C" __global__ void __launch_bounds__(B) group_norm_rows_##sfx##_n##N(                      \
+        int R, int S, int Cg, int G, int warpRows, int vec, int mSn, int mSg, int rSn, int rSg, double eps, \
+        const T* x, const T* gamma, int gStride, const T* beta, int bStride, T* out, T* mean, T* rstd) { \
+        group_norm_rows<T, N>(R, S, Cg, G, warpRows, vec, mSn, mSg, rSn, rSg, eps, x, gamma, gStride, beta, \
+                              bStride, out, mean, rstd);                                               \
+    }
+
+JD_NORM_ROWS(f32, float, 4, 1024)
+JD_NORM_ROWS(f32, float, 8, 1024)
+JD_NORM_ROWS(f32, float, 16, 1024)
+JD_NORM_ROWS(f32, float, 32, 512)
+JD_NORM_ROWS(f32, float, 64, 512)
+JD_NORM_ROWS(f64, double, 4, 1024)
+JD_NORM_ROWS(f64, double, 8, 1024)
+JD_NORM_ROWS(f64, double, 16, 512)
+
+#define JD_GROUP_NORM_ROWS_BACKWARD(sfx, T, N, B)                                                      \
+    extern "C" __global__ void __launch_bounds__(B) group_norm_rows_backward_##sfx##_n##N(             \
+        int R, int S, int Cg, int G, int warpRows, int vec, int mSn, int mSg, int rSn, int rSg, const T* dY, \
+        const T* x, const T* gamma, int gStride, const T* mean, const T* rstd, T* dX) {                \
+        group_norm_rows_backward<T, N>(R, S, Cg, G, warpRows, vec, mSn, mSg, rSn, rSg, dY, x, gamma, gStride, \
+                                       mean, rstd, dX);                                                \
+    }
+
+JD_GROUP_NORM_ROWS_BACKWARD(f32, float, 4, 1024)
+JD_GROUP_NORM_ROWS_BACKWARD(f32, float, 8, 1024)
+JD_GROUP_NORM_ROWS_BACKWARD(f32, float, 16, 1024)
+JD_GROUP_NORM_ROWS_BACKWARD(f32, float, 32, 512)
+JD_GROUP_NORM_ROWS_BACKWARD(f64, double, 4, 1024)
+JD_GROUP_NORM_ROWS_BACKWARD(f64, double, 8, 1024)
+JD_GROUP_NORM_ROWS_BACKWARD(f64, double, 16, 512)

@@ -40,28 +40,6 @@ __device__ __forceinline__ int table_position(const TensorTable<D>& t, int b) {
     return lo;
 }
 
-// 16 bytes of T as one load / store.
-template <typename T> struct Vec16;
-template <> struct Vec16<float> { typedef float4 type; enum { n = 4 }; };
-template <> struct Vec16<double> { typedef double2 type; enum { n = 2 }; };
-
-template <typename T>
-__device__ __forceinline__ void load16(const T* src, T (&r)[Vec16<T>::n]) {
-    typename Vec16<T>::type x = *reinterpret_cast<const typename Vec16<T>::type*>(src);
-    const T* lanes = reinterpret_cast<const T*>(&x);
-#pragma unroll
-    for (int k = 0; k < Vec16<T>::n; ++k) r[k] = lanes[k];
-}
-
-template <typename T>
-__device__ __forceinline__ void store16(T* dst, const T (&r)[Vec16<T>::n]) {
-    typename Vec16<T>::type x;
-    T* lanes = reinterpret_cast<T*>(&x);
-#pragma unroll
-    for (int k = 0; k < Vec16<T>::n; ++k) lanes[k] = r[k];
-    *reinterpret_cast<typename Vec16<T>::type*>(dst) = x;
-}
-
 __device__ __forceinline__ float opt_sqrt(float x) { return sqrtf(x); }
 __device__ __forceinline__ double opt_sqrt(double x) { return sqrt(x); }
 

@@ -12,7 +12,9 @@ import static org.jdiffusion.kernels.cuda.CudaOps.stridesOr0;
  * Launches norm.cu. Layer norm: rows are the leading dims, the row the trailing normalised dims
  * (each a Geom, so any view works). Group norm: one block per (sample, group) over its channels
  * and spatial positions; parameter gradients per channel (group norm) or per feature with row
- * chunks accumulated atomically (layer norm).
+ * chunks accumulated atomically (layer norm). The forwards and group norm's dX of contiguous layouts
+ * (float32/float64) run the register kernels instead ({@link CudaFastRows}: a warp or a block per row
+ * or group).
  */
 final class CudaNorms {
     private CudaNorms() {}
@@ -26,6 +28,14 @@ final class CudaNorms {
         int[] sh = x.shape(), leadShape = slice(sh, 0, lead), trailShape = slice(sh, lead, sh.length);
         int rows = Shapes.numel(leadShape), d = Shapes.numel(trailShape);
         if (rows == 0 || d == 0) return;
+        CudaFastRows f = CudaFastRows.layerNorm(x.dtype(), sh, nd, x.strides(), out.strides(), mean.strides(), rstd.strides(),
+                gamma == null ? null : gamma.strides(), beta == null ? null : beta.strides(), ptr(x), ptr(out), ptr(gamma), ptr(beta));
+        if (f != null) {
+            int[] ld = f.ld();
+            c.launch("layerNorm", f.kernel(), f.launch(), rows, d, ld[0], ld[1], ld[2], ld[3], f.warpRows() ? 1 : 0, f.vec() ? 1 : 0, eps,
+                    ptr(x), ptr(gamma), ptr(beta), ptr(out), ptr(mean), ptr(rstd));
+            return;
+        }
         int[] rg = CudaGeometry.of(leadShape, lead(x, lead), lead(out, lead), mean.strides(), rstd.strides()).pack("layerNorm");
         int[] ig = CudaGeometry.of(trailShape, trail(x, lead), trail(out, lead), stridesOr0(gamma, nd), stridesOr0(beta, nd)).pack("layerNorm");
         c.launch("layerNorm", "layer_norm_" + sfx(x.dtype()), LaunchConfig.rows(rows, d), rg, ig, d, eps, ptr(x), ptr(gamma), ptr(beta),
@@ -72,6 +82,13 @@ final class CudaNorms {
         int[] sh = x.shape(), spatial = slice(sh, 2, sh.length);
         int n = sh[0], ch = sh[1], s = Shapes.numel(spatial);
         if (x.numel() == 0) return;
+        CudaFastRows f = CudaFastRows.groupNorm(x.dtype(), sh, groups, x.strides(), out.strides(), ptr(x), ptr(out));
+        if (f != null) {
+            c.launch("groupNorm", f.kernel(), f.launch(), n * groups, s, ch / groups, groups, f.warpRows() ? 1 : 0, f.vec() ? 1 : 0,
+                    mean.stride(0), mean.stride(1), rstd.stride(0), rstd.stride(1), eps, ptr(x), ptr(gamma),
+                    gamma == null ? 0 : gamma.stride(0), ptr(beta), beta == null ? 0 : beta.stride(0), ptr(out), ptr(mean), ptr(rstd));
+            return;
+        }
         int[] sg = CudaGeometry.of(spatial, slice(x.strides(), 2, sh.length), slice(out.strides(), 2, sh.length)).pack("groupNorm");
         c.launch("groupNorm", "group_norm_" + sfx(x.dtype()), LaunchConfig.rows(n * groups, (long) ch / groups * s), sg, s, ch, groups,
                 gnStrides(x, out, null, gamma, mean, rstd), eps, ptr(x), ptr(gamma), ptr(beta), beta == null ? 0 : beta.stride(0),
@@ -93,8 +110,14 @@ final class CudaNorms {
         int[] st = gnStrides(x, dX, dY, gamma, mean, rstd);
         int[] sg3 = CudaGeometry.of(spatial, slice(x.strides(), 2, r), slice(dX.strides(), 2, r), slice(dY.strides(), 2, r))
                 .pack("groupNormBackward");
-        c.launch("groupNormBackward", "group_norm_backward_" + k, LaunchConfig.rows(n * groups, (long) ch / groups * s), sg3, s, ch, groups,
-                st, ptr(dY), ptr(x), ptr(gamma), ptr(mean), ptr(rstd), ptr(dX));
+        CudaFastRows f = CudaFastRows.groupNormBackward(x.dtype(), sh, groups, x.strides(), dY.strides(), dX.strides(), ptr(x), ptr(dY), ptr(dX));
+        if (f != null)
+            c.launch("groupNormBackward", f.kernel(), f.launch(), n * groups, s, ch / groups, groups, f.warpRows() ? 1 : 0, f.vec() ? 1 : 0,
+                    mean.stride(0), mean.stride(1), rstd.stride(0), rstd.stride(1), ptr(dY), ptr(x), ptr(gamma),
+                    gamma == null ? 0 : gamma.stride(0), ptr(mean), ptr(rstd), ptr(dX));
+        else
+            c.launch("groupNormBackward", "group_norm_backward_" + k, LaunchConfig.rows(n * groups, (long) ch / groups * s), sg3, s, ch,
+                    groups, st, ptr(dY), ptr(x), ptr(gamma), ptr(mean), ptr(rstd), ptr(dX));
         if (dGamma == null) return;
         int[] sg2 = CudaGeometry.of(spatial, slice(x.strides(), 2, r), slice(dY.strides(), 2, r)).pack("groupNormBackward");
         c.launch("groupNormBackward", "group_norm_param_grads_" + k, LaunchConfig.rows(ch, (long) n * s), sg2, n, s, ch, groups, st,

@@ -1,6 +1,7 @@
 package org.jdiffusion.kernels.cuda;
 
 import org.jdiffusion.tensor.BinaryOp;
+import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Philox;
 import org.jdiffusion.tensor.ReduceOp;
 import org.jdiffusion.tensor.UnaryOp;
@@ -102,6 +103,9 @@ class CudaSourcesTest {
                     "group_norm_", "group_norm_backward_", "group_norm_param_grads_", "avg_pool2d_", "avg_pool2d_backward_",
                     "adam_step_", "ema_update_"})
                 want.add(k + s);
+        for (CudaFastRows.Family f : CudaFastRows.Family.values())
+            for (DType dt : new DType[]{DType.FLOAT32, DType.FLOAT64})
+                for (int[] v : f.variants(dt)) want.add(f.prefix + CudaOps.sfx(dt) + "_n" + v[0]);
         for (String v : new String[]{"naive_f32", "naive_f64", "simt_f32", "tf32_f32", "bf16_f32"}) {
             want.add("gemm_" + v);
             for (String pass : new String[]{"fwd", "dx", "dw"}) want.add("conv_" + pass + "_" + v);

@@ -16,10 +16,15 @@ import static org.jdiffusion.kernels.cuda.OpSuite.assertClose;
 import static org.jdiffusion.kernels.cuda.OpSuite.input;
 import static org.jdiffusion.kernels.cuda.OpSuite.poisoned;
 import static org.jdiffusion.kernels.cuda.OpSuite.stridedOn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * softmax / log_softmax, layer norm and group norm, forward and backward, on each device against
- * their composite definitions evaluated in float64 on the CPU (the fused ops' oracles).
+ * their composite definitions evaluated in float64 on the CPU (the fused ops' oracles). The first
+ * three tests use transposed (strided) inputs, so cuda:0 runs the generic kernels; the "contiguous"
+ * tests lay rows out densely, at an odd offset (misaligned: scalar loads) and as column slices of a
+ * wider tensor (evenly spaced rows), and check with {@link CudaFastRows} that those take the register
+ * kernels (warp and block per row, with and without vectors) and that over-long rows fall back.
  */
 class NormSoftmaxOnDeviceTest {
     static final DType[] FLOATS = {DType.FLOAT32, DType.FLOAT64};
@@ -140,5 +145,153 @@ class NormSoftmaxOnDeviceTest {
                         }
                     });
                 }
+    }
+
+    // ---- contiguous layouts: the register kernels of softmax.cu and norm.cu ---------------------------
+
+    enum Layout { DENSE, OFFSET, WIDE }
+
+    static final long ALIGNED = 1L << 20;
+
+    /** Storage full of NaN on d holding a view of {@code shape} laid out as l; values copied from cpu when given. */
+    static Tensor place(Tensor cpu, DType dt, Device d, Layout l, int... shape) {
+        int n = 1, r = shape.length;
+        for (int s : shape) n *= s;
+        Tensor v = switch (l) {
+            case DENSE -> Tensor.full(Double.NaN, dt, d, shape);
+            case OFFSET -> Tensor.full(Double.NaN, dt, d, n + 1).slice(0, 1, n + 1, 1).view(shape);
+            case WIDE -> {
+                int[] w = shape.clone();
+                w[r - 1] += 4;
+                yield Tensor.full(Double.NaN, dt, d, w).slice(r - 1, 0, shape[r - 1], 1);
+            }
+        };
+        if (cpu != null) v.copyFrom(cpu.to(d));
+        return v;
+    }
+
+    /** The address a storage aligned like the allocator's would give t's first element. */
+    static long address(Tensor t) { return t == null ? 0 : ALIGNED + (long) t.offset() * t.dtype().byteSize(); }
+
+    static Tensor softmaxRef(Tensor x64, int dim, boolean log) {
+        int[] dd = {dim};
+        Tensor m = x64.max(dd, true), e = x64.sub(m).exp(), s = e.sum(dd, true);
+        return log ? x64.sub(m).sub(s.log()) : e.div(s);
+    }
+
+    static Tensor softmaxBackwardRef(Tensor dY64, Tensor y64, int dim, boolean log) {
+        int[] dd = {dim};
+        return log ? dY64.sub(y64.exp().mul(dY64.sum(dd, true))) : y64.mul(dY64.sub(dY64.mul(y64).sum(dd, true)));
+    }
+
+    @ParameterizedTest @MethodSource("devices")
+    void softmaxOfContiguousRowsShortAndLongAlignedOrNot(Device d) {
+        Backend be = OpSuite.backend(d);
+        Generator g = new Generator(717);
+        for (DType dt : FLOATS)
+            for (int len : new int[]{1, 3, 49, 64, 200, 1000, 1536, 2050, 33000})
+                for (Layout l : Layout.values()) {
+                    int rows = len > 10000 ? 1 : 3;
+                    int[] sh = {rows, len};
+                    Tensor x = input(g, dt, sh).mul(3), dY = input(g, dt, sh);
+                    for (boolean log : new boolean[]{false, true}) {
+                        Tensor y64 = softmaxRef(f64(x), 1, log), dX64 = softmaxBackwardRef(f64(dY), y64, 1, log);
+                        run(d, () -> {
+                            Tensor xd = place(x, dt, d, l, sh), y = place(null, dt, d, l, sh);
+                            CudaFastRows fast = CudaFastRows.softmax(false, dt, sh, 1, new int[][]{xd.strides(), y.strides()},
+                                    new long[]{address(xd), address(y)});
+                            assertEquals(len <= 16384, fast != null, "register kernel for " + l + " " + len + ": " + fast);
+                            be.softmax(xd, 1, log, y);
+                            assertClose(y64, y.to(Device.CPU));
+                            Tensor dYd = place(dY, dt, d, l, sh), yd = place(y64.to(dt), dt, d, l, sh), dX = place(null, dt, d, l, sh);
+                            be.softmaxBackward(dYd, yd, 1, log, dX);
+                            assertClose(dX64, dX.to(Device.CPU));
+                        });
+                    }
+                }
+    }
+
+    @ParameterizedTest @MethodSource("devices")
+    void layerNormOfContiguousRowsShortAndLongAlignedOrNot(Device d) {
+        Backend be = OpSuite.backend(d);
+        Generator g = new Generator(818);
+        for (DType dt : FLOATS)
+            for (int[] sh : new int[][]{{3, 5}, {3, 48}, {2, 3, 16}, {3, 600}, {2, 1536}, {2, 2050}, {1, 40000}})
+                for (Layout l : Layout.values())
+                    for (boolean affine : new boolean[]{true, false}) {
+                        int nd = sh.length == 3 && l != Layout.WIDE ? 2 : 1, lead = sh.length - nd;
+                        int[] leadShape = java.util.Arrays.copyOf(sh, lead), normShape = java.util.Arrays.copyOfRange(sh, lead, sh.length);
+                        int[] normDims = range(lead, sh.length);
+                        Tensor x = input(g, dt, sh).mul(2).add(0.5);
+                        Tensor gamma = affine ? input(g, dt, normShape) : null, beta = affine ? input(g, dt, normShape) : null;
+                        Tensor x64 = f64(x), mu = x64.mean(normDims, true), rstd = x64.sub(mu).square().mean(normDims, true).add(EPS).rsqrt();
+                        Tensor xh = x64.sub(mu).mul(rstd), out64 = affine ? xh.mul(f64(gamma)).add(f64(beta)) : xh;
+                        run(d, () -> {
+                            Tensor xd = place(x, dt, d, l, sh), out = place(null, dt, d, l, sh);
+                            Tensor mean = poisoned(dt, d, leadShape), rs = poisoned(dt, d, leadShape);
+                            // γ at an odd offset with the misaligned layout, so the vectors must be refused for γ alone too
+                            Layout gl = l == Layout.OFFSET ? Layout.OFFSET : Layout.DENSE;
+                            Tensor gd = affine ? place(gamma, dt, d, gl, normShape) : null, bd = affine ? place(beta, dt, d, Layout.DENSE, normShape) : null;
+                            CudaFastRows fast = CudaFastRows.layerNorm(dt, sh, nd, xd.strides(), out.strides(), mean.strides(), rs.strides(),
+                                    affine ? gd.strides() : null, affine ? bd.strides() : null, address(xd), address(out), address(gd), address(bd));
+                            int longest = dt == DType.FLOAT32 ? 64 * 512 : 16 * 512;
+                            assertEquals(normShape[normShape.length - 1] * (nd == 2 ? normShape[0] : 1) <= longest, fast != null,
+                                    "register kernel for " + l + " " + java.util.Arrays.toString(sh) + ": " + fast);
+                            be.layerNorm(xd, gd, bd, nd, EPS, out, mean, rs);
+                            assertClose(out64, out.to(Device.CPU));
+                            assertClose(mu.reshape(leadShape), mean);
+                            assertClose(rstd.reshape(leadShape), rs);
+                        });
+                    }
+    }
+
+    @ParameterizedTest @MethodSource("devices")
+    void groupNormAndItsBackwardOfDenseInputsShortAndLongGroupsAlignedOrNot(Device d) {
+        Backend be = OpSuite.backend(d);
+        Generator g = new Generator(919);
+        // {n, c, h, w, groups}: S = 16 (vectors), 15 (scalar), groups of 32 (a warp each), 3200 (a block),
+        // 12800 (a block in float32, too long for float64), 72000 (too long)
+        for (DType dt : FLOATS)
+            for (int[] cs : new int[][]{{2, 6, 4, 4, 3}, {2, 6, 3, 5, 2}, {2, 4, 40, 40, 2}, {1, 8, 40, 40, 1}, {1, 8, 90, 100, 1}})
+                for (Layout l : new Layout[]{Layout.DENSE, Layout.OFFSET})
+                    for (boolean affine : new boolean[]{true, false}) {
+                        int n = cs[0], c = cs[1], h = cs[2], w = cs[3], groups = cs[4];
+                        int[] sh = {n, c, h, w};
+                        Tensor x = input(g, dt, sh).mul(1.5).add(-0.25);
+                        Tensor gamma = affine ? input(g, dt, c) : null, beta = affine ? input(g, dt, c) : null;
+                        Tensor xr = f64(x).reshape(n, groups, -1);
+                        int[] two = {2};
+                        Tensor mu = xr.mean(two, true), rstd = xr.sub(mu).square().mean(two, true).add(EPS).rsqrt();
+                        Tensor xh = xr.sub(mu).mul(rstd).reshape(sh);
+                        Tensor out64 = affine ? xh.mul(f64(gamma).reshape(1, c, 1, 1)).add(f64(beta).reshape(1, c, 1, 1)) : xh;
+                        Tensor dY = input(g, dt, sh);
+                        Tensor gr = (affine ? f64(dY).mul(f64(gamma).reshape(1, c, 1, 1)) : f64(dY)).reshape(n, groups, -1), xhr = xh.reshape(n, groups, -1);
+                        Tensor dX64 = rstd.mul(gr.sub(gr.mean(two, true)).sub(xhr.mul(gr.mul(xhr).mean(two, true)))).reshape(sh);
+                        int[] notC = {0, 2, 3};
+                        Tensor dGamma64 = f64(dY).mul(xh).sum(notC, false), dBeta64 = f64(dY).sum(notC, false);
+                        run(d, () -> {
+                            Tensor xd = place(x, dt, d, l, sh), out = place(null, dt, d, l, sh);
+                            Tensor mean = poisoned(dt, d, n, groups), rs = poisoned(dt, d, n, groups);
+                            CudaFastRows fast = CudaFastRows.groupNorm(dt, sh, groups, xd.strides(), out.strides(), address(xd), address(out));
+                            int longest = dt == DType.FLOAT32 ? 64 * 512 : 16 * 512;
+                            assertEquals(c / groups * h * w <= longest, fast != null, "register kernel for " + l + " " + fast);
+                            be.groupNorm(xd, affine ? gamma.to(d) : null, affine ? beta.to(d) : null, groups, EPS, out, mean, rs);
+                            assertClose(out64, out.to(Device.CPU));
+                            assertClose(mu.reshape(n, groups), mean);
+                            assertClose(rstd.reshape(n, groups), rs);
+                            // dX: x and dY held in registers, so shorter groups than the forward's (float32 16384, float64 8192)
+                            Tensor dYd = place(dY, dt, d, l, sh), dX = place(null, dt, d, l, sh);
+                            CudaFastRows back = CudaFastRows.groupNormBackward(dt, sh, groups, xd.strides(), dYd.strides(), dX.strides(),
+                                    address(xd), address(dYd), address(dX));
+                            assertEquals(c / groups * h * w <= (dt == DType.FLOAT32 ? 32 : 16) * 512, back != null, "register dX kernel for " + l + " " + back);
+                            Tensor dG = affine ? poisoned(dt, d, c) : null, dB = affine ? poisoned(dt, d, c) : null;
+                            be.groupNormBackward(dYd, xd, affine ? gamma.to(d) : null, mean, rs, groups, dX, dG, dB);
+                            assertClose(dX64, dX.to(Device.CPU));
+                            if (affine) {
+                                assertClose(dGamma64, dG);
+                                assertClose(dBeta64, dB);
+                            }
+                        });
+                    }
     }
 }
