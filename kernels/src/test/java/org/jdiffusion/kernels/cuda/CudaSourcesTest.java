@@ -102,7 +102,8 @@ class CudaSourcesTest {
                     "group_norm_", "group_norm_backward_", "group_norm_param_grads_", "avg_pool2d_", "avg_pool2d_backward_",
                     "adam_step_", "ema_update_"})
                 want.add(k + s);
-        for (String v : new String[]{"naive_f32", "naive_f64", "simt_f32", "tf32_f32", "bf16_f32"}) {
+        for (String v : new String[]{"naive_f32", "naive_f64", "simt_f32", "tf32_f32", "bf16_f32", "simt_m64_f32", "tf32_m64_f32",
+                "bf16_m64_f32", "simt_m32_f32", "tf32_m32_f32", "bf16_m32_f32"}) {
             want.add("gemm_" + v);
             for (String pass : new String[]{"fwd", "dx", "dw"}) want.add("conv_" + pass + "_" + v);
         }
