@@ -1,8 +1,10 @@
-// Runs gemm.cu's and conv.cu's kernels (every version: naive f32/f64, simt, tf32, bf16) under
-// cuda_host.h's CPU emulation against float64 references on random inputs: ragged edges, several
-// tiles in m, n and k, transposed and broadcast operands, the 16-byte vector loads and their scalar
-// fallback, bias, padded outputs; convolutions with stride, padding, dilation, groups and split-K
-// weight gradients. Exits non-zero on the first mismatch.
+// Runs gemm.cu's and conv.cu's kernels (every version: naive f32/f64, simt, tf32, bf16, the tiled ones
+// with 128-, 64- and 32-row tiles) under cuda_host.h's CPU emulation against float64 references on
+// random inputs: ragged edges, several tiles in m, n and k, transposed and broadcast operands, the
+// 16-byte vector loads and their scalar fallback, bias, padded outputs; convolutions with stride,
+// padding, dilation, groups and split-K weight gradients, M of 1 to 140 rows. Every tiled case runs
+// with each tile height that holds a row of M (GemmPlan.tileM picks the smallest; the larger ones
+// must agree too). Exits non-zero after all cases when any mismatched.
 //
 // The reference rounds each input as the version does (float32; TF32 rna; bf16 rn) and sums in
 // float64, so the tolerance only covers float32 accumulation: 2^-23·(K + 2)·Σ|a·b|. A wrong fragment
@@ -22,6 +24,7 @@ static double normal() { static std::normal_distribution<double> n(0, 1); return
 
 enum Version { NAIVE, SIMT, TF32, BF16 };
 static const char* NAMES[] = {"naive", "simt", "tf32", "bf16"};
+static const char* bmName(Version v, int bm) { return v == NAIVE ? "" : bm == 128 ? " bm128" : bm == 64 ? " bm64" : " bm32"; }
 static const double SENTINEL = 7777.0;  // the output's value where no element may be written
 static int failures = 0;
 
@@ -34,8 +37,8 @@ template <typename T> static double rounded(double x, Version v) {
     return f;
 }
 
-static jd_dim3 tiledGrid(int m, int n, int batch) {
-    unsigned t = (unsigned)(((m + 127) / 128) * ((n + 127) / 128));
+static jd_dim3 tiledGrid(int m, int n, int batch, int bm) {
+    unsigned t = (unsigned)(((m + bm - 1) / bm) * ((n + 127) / 128));
     return {t, (unsigned)std::min(batch, 65535), 1};
 }
 // the naive grid is kept small so the grid-stride loop wraps
@@ -72,7 +75,21 @@ struct MatmulCase {
     int offset;       // elements before a's and b's first element (1 breaks 16-byte alignment)
 };
 
-template <typename T> static void runMatmul(Version v, const MatmulCase& c) {
+// the tiled kernel of version v and tile rows bm: name##simt_f32, name##simt_m64_f32, ...
+#define JD_TILED(name, v, bm, ...)                                                                                    \
+    (v == SIMT ? (bm == 128 ? name##simt_f32(__VA_ARGS__) : bm == 64 ? name##simt_m64_f32(__VA_ARGS__) : name##simt_m32_f32(__VA_ARGS__)) \
+     : v == TF32 ? (bm == 128 ? name##tf32_f32(__VA_ARGS__) : bm == 64 ? name##tf32_m64_f32(__VA_ARGS__) : name##tf32_m32_f32(__VA_ARGS__)) \
+                 : (bm == 128 ? name##bf16_f32(__VA_ARGS__) : bm == 64 ? name##bf16_m64_f32(__VA_ARGS__) : name##bf16_m32_f32(__VA_ARGS__)))
+
+// FastDiv as FastDivision.of (Java): mul = ⌈2^(31+l) / d⌉, l = ⌈log2 d⌉
+static FastDiv fastDiv(int d) {
+    int l = 0;
+    while ((1LL << l) < d) ++l;
+    unsigned long long mul = ((1ULL << (31 + l)) + d - 1) / d;
+    return {(unsigned)mul, l};
+}
+
+template <typename T> static void runMatmul(Version v, const MatmulCase& c, int bm) {
     int M = c.M, N = c.N, K = c.K, B = c.batch;
     int sab = c.aBroadcast ? 0 : M * K, sam = c.aT ? 1 : K, sak = c.aT ? M : 1;
     int sbb = K * N, sbk = c.bT ? 1 : N, sbn = c.bT ? K : 1;
@@ -110,16 +127,14 @@ template <typename T> static void runMatmul(Version v, const MatmulCase& c) {
     if constexpr (sizeof(T) == 8) {
         jdhost::launch(naiveGrid((long)M * N, B), 256, [&] { gemm_naive_f64(g, pa, pb, po, pbias); });
     } else {
-        auto grid = v == NAIVE ? naiveGrid((long)M * N, B) : tiledGrid(M, N, B);
+        auto grid = v == NAIVE ? naiveGrid((long)M * N, B) : tiledGrid(M, N, B, bm);
         jdhost::launch(grid, 256, [&] {
             if (v == NAIVE) gemm_naive_f32(g, pa, pb, po, pbias);
-            else if (v == SIMT) gemm_simt_f32(g, pa, pb, po, pbias);
-            else if (v == TF32) gemm_tf32_f32(g, pa, pb, po, pbias);
-            else gemm_bf16_f32(g, pa, pb, po, pbias);
+            else JD_TILED(gemm_, v, bm, g, pa, pb, po, pbias);
         });
     }
     char name[200];
-    std::snprintf(name, sizeof name, "matmul %s %s M%d N%d K%d B%d%s%s%s%s pad%d off%d flags%d", NAMES[v], sizeof(T) == 8 ? "f64" : "f32", M, N,
+    std::snprintf(name, sizeof name, "matmul %s%s %s M%d N%d K%d B%d%s%s%s%s pad%d off%d flags%d", NAMES[v], bmName(v, bm), sizeof(T) == 8 ? "f64" : "f32", M, N,
                   K, B, c.aT ? " aT" : "", c.bT ? " bT" : "", c.aBroadcast ? " a-broadcast" : "", c.bias ? " bias" : "", c.pad, c.offset, flags);
     compare(name, want, tol, out);
 }
@@ -133,7 +148,7 @@ struct ConvCase {
     int xPad;    // extra elements at the end of each row of x (and dX): a strided view
 };
 
-template <typename T> static void runConv(Version v, const ConvCase& c) {
+template <typename T> static void runConv(Version v, const ConvCase& c, int bm) {
     int HO = (c.H + 2 * c.pH - c.dH * (c.KH - 1) - 1) / c.sH + 1, WO = (c.W + 2 * c.pW - c.dW * (c.KW - 1) - 1) / c.sW + 1;
     int Cg = c.C / c.G, Og = c.O / c.G, KK = c.KH * c.KW;
     int rx = c.W + c.xPad;  // x's row stride
@@ -182,12 +197,14 @@ template <typename T> static void runConv(Version v, const ConvCase& c) {
     // geometry as CudaConv.geometry(xs, ws, ys, ...)
     auto geom = [&](int sbias, int kchunk, int splits) {
         ConvGeom g{c.N, c.C, c.H, c.W, c.O, c.KH, c.KW, HO, WO, c.sH, c.sW, c.pH, c.pW, c.dH, c.dW, c.G,
-                   {sx[0], sx[1], sx[2], sx[3]}, {sw[0], sw[1], sw[2], sw[3]}, {sy[0], sy[1], sy[2], sy[3]}, sbias, kchunk, splits};
+                   {sx[0], sx[1], sx[2], sx[3]}, {sw[0], sw[1], sw[2], sw[3]}, {sy[0], sy[1], sy[2], sy[3]}, sbias, kchunk, splits,
+                   fastDiv(c.KH * c.KW), fastDiv(c.KW), fastDiv(HO * WO), fastDiv(WO), fastDiv(c.H * c.W), fastDiv(c.W),
+                   fastDiv(c.sH), fastDiv(c.sW)};
         return g;
     };
-    auto grid = [&](int m, int n, int batch) { return v == NAIVE ? naiveGrid((long)m * n, batch) : tiledGrid(m, n, batch); };
+    auto grid = [&](int m, int n, int batch) { return v == NAIVE ? naiveGrid((long)m * n, batch) : tiledGrid(m, n, batch, bm); };
     char base[200];
-    std::snprintf(base, sizeof base, "%s %s N%d C%d %dx%d O%d k%dx%d s%d,%d p%d,%d d%d,%d G%d%s xpad%d", NAMES[v], sizeof(T) == 8 ? "f64" : "f32",
+    std::snprintf(base, sizeof base, "%s%s %s N%d C%d %dx%d O%d k%dx%d s%d,%d p%d,%d d%d,%d G%d%s xpad%d", NAMES[v], bmName(v, bm), sizeof(T) == 8 ? "f64" : "f32",
                   c.N, c.C, c.H, c.W, c.O, c.KH, c.KW, c.sH, c.sW, c.pH, c.pW, c.dH, c.dW, c.G, c.bias ? " bias" : "", c.xPad);
 
     // forward: M = Og, N = N·HO·WO, K = Cg·KK, batch G
@@ -198,9 +215,7 @@ template <typename T> static void runConv(Version v, const ConvCase& c) {
         jdhost::launch(grid(Og, c.N * HO * WO, c.G), 256, [&] {
             if constexpr (sizeof(T) == 8) conv_fwd_naive_f64(g, x.data(), w.data(), pb, out.data());
             else if (v == NAIVE) conv_fwd_naive_f32(g, x.data(), w.data(), pb, out.data());
-            else if (v == SIMT) conv_fwd_simt_f32(g, x.data(), w.data(), pb, out.data());
-            else if (v == TF32) conv_fwd_tf32_f32(g, x.data(), w.data(), pb, out.data());
-            else conv_fwd_bf16_f32(g, x.data(), w.data(), pb, out.data());
+            else JD_TILED(conv_fwd_, v, bm, g, x.data(), w.data(), pb, out.data());
         });
         compare(std::string("conv fwd ") + base, y, tols(yAbs, Cg * KK), out);
     }
@@ -211,9 +226,7 @@ template <typename T> static void runConv(Version v, const ConvCase& c) {
         jdhost::launch(grid(Cg, c.N * c.H * c.W, c.G), 256, [&] {
             if constexpr (sizeof(T) == 8) conv_dx_naive_f64(g, dy.data(), w.data(), gx.data());
             else if (v == NAIVE) conv_dx_naive_f32(g, dy.data(), w.data(), gx.data());
-            else if (v == SIMT) conv_dx_simt_f32(g, dy.data(), w.data(), gx.data());
-            else if (v == TF32) conv_dx_tf32_f32(g, dy.data(), w.data(), gx.data());
-            else conv_dx_bf16_f32(g, dy.data(), w.data(), gx.data());
+            else JD_TILED(conv_dx_, v, bm, g, dy.data(), w.data(), gx.data());
         });
         compare(std::string("conv dX  ") + base, dx, tols(dxAbs, Og * KK), gx);
     }
@@ -229,9 +242,7 @@ template <typename T> static void runConv(Version v, const ConvCase& c) {
         jdhost::launch(grid(Og, Cg * KK, c.G * splits), 256, [&] {
             if constexpr (sizeof(T) == 8) conv_dw_naive_f64(g, dy.data(), x.data(), gw.data(), ws.data());
             else if (v == NAIVE) conv_dw_naive_f32(g, dy.data(), x.data(), gw.data(), ws.data());
-            else if (v == SIMT) conv_dw_simt_f32(g, dy.data(), x.data(), gw.data(), ws.data());
-            else if (v == TF32) conv_dw_tf32_f32(g, dy.data(), x.data(), gw.data(), ws.data());
-            else conv_dw_bf16_f32(g, dy.data(), x.data(), gw.data(), ws.data());
+            else JD_TILED(conv_dw_, v, bm, g, dy.data(), x.data(), gw.data(), ws.data());
         });
         if (splits > 1)
             jdhost::launch(naiveGrid((long)nw, 1), 256, [&] {
@@ -252,6 +263,8 @@ int main(int argc, char** argv) {
         {40, 36, 48, 2, true, false, false, false, 0, 1},     // misaligned: scalar loads everywhere
         {1, 130, 24, 2, false, false, false, true, 0, 0},     // M = 1 (a vector with m == 1)
         {128, 256, 64, 1, true, false, false, false, 0, 0},   // whole tiles only, vector loads
+        {96, 70, 33, 1, true, false, false, true, 0, 0},      // 96 rows: three 32-row tiles, one and a half 64-row ones
+        {20, 129, 17, 2, true, false, false, false, 0, 0},    // a vector loads of a partial 32-row tile
     };
     const ConvCase convs[] = {
         {2, 6, 9, 9, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, 1, 0},    // 3x3 stride 1, same padding
@@ -261,19 +274,24 @@ int main(int argc, char** argv) {
         {4, 3, 12, 12, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, false, 3, 0},  // dW split-K in 3
         {2, 130, 3, 3, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, false, 1, 0},  // Cg·KK > 128: two tiles of dW's n
         {2, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, 4, 0},   // the U-Net's 64 -> 64 at 7x7, dW split in 4
+        {2, 32, 7, 5, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, true, 1, 0},   // 32 -> 32: M = 32 in every pass
+        {1, 96, 5, 6, 48, 3, 3, 2, 2, 1, 1, 1, 1, 1, false, 2, 0},  // stride 2: forward and dW M = 48, dX M = 96
+        {2, 66, 5, 5, 70, 3, 3, 1, 1, 1, 1, 1, 1, 2, false, 1, 1},  // groups 2: M = 35 and 33, strided x
     };
-    for (Version v : {NAIVE, SIMT, TF32, BF16}) {
-        for (const auto& c : mms) {
-            runMatmul<float>(v, c);
-            if (quick) break;
+    for (Version v : {NAIVE, SIMT, TF32, BF16})
+        for (int bm : {128, 64, 32}) {
+            if (v == NAIVE && bm != 128) continue;  // one naive kernel
+            for (const auto& c : mms) {
+                runMatmul<float>(v, c, bm);
+                if (quick) break;
+            }
+            for (const auto& c : convs) {
+                runConv<float>(v, c, bm);
+                if (quick) break;
+            }
         }
-        for (const auto& c : convs) {
-            runConv<float>(v, c);
-            if (quick) break;
-        }
-    }
-    runMatmul<double>(NAIVE, mms[0]);
-    runConv<double>(NAIVE, convs[1]);
+    runMatmul<double>(NAIVE, mms[0], 128);
+    runConv<double>(NAIVE, convs[1], 128);
     std::printf(failures ? "FAILED (%d)\n" : "all passed\n", failures);
     return failures ? 1 : 0;
 }

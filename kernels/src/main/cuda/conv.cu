@@ -12,18 +12,57 @@
 //            K is split into `splits` chunks when M·N has too few tiles to fill the GPU: partial
 //            products go to a workspace [splits, O, Cg·KK] that conv_dw_reduce sums in a fixed order.
 // with r = (c, i, j), x̂[r, (n, oh, ow)] = x[n, c, oh·sH − pH + i·dH, ow·sW − pW + j·dW] (0 outside).
+// Tiles of BM = 128, 64 or 32 rows by M (gemm.cuh, GemmPlan.tileM): the U-Net's 32- and 64-channel
+// layers fill 32- and 64-row tiles. The loaders' index arithmetic (k -> (c, i, j), column -> (n, oh,
+// ow), and dX's stride test) divides by launch constants through FastDiv (multiply-high and shift,
+// magic numbers from the host) instead of integer division.
 // FLOPs: 2·N·O·Cg·KK·HO·WO for each of the three. Bytes moved: x, w, y (or dY, dX, dW) once each
-// compulsory; the tiled versions re-read A once per column of tiles and B once per row of tiles
-// (mostly from L2), plus 2·splits·O·Cg·KK·sizeof(T) for a split dW.
+// compulsory; the tiled versions re-read A once per column of tiles and B once per row of BM-row
+// tiles (mostly from L2), plus 2·splits·O·Cg·KK·sizeof(T) for a split dW.
 #include "gemm.cuh"
 
-// Packed by CudaConv.java as int[31].
+// n / d for 0 <= n < 2^31 and a divisor d >= 1 fixed for the launch, without a division: with
+// l = ⌈log2 d⌉ and mul = ⌈2^(31+l) / d⌉ < 2^32, ⌊n / d⌋ = ⌊n · mul / 2^(31+l)⌋ (Granlund & Montgomery,
+// "Division by invariant integers using multiplication", PLDI 1994, thm. 4.2 with N = 31: the error
+// mul·d − 2^(31+l) is below d <= 2^l) = umulhi(2n, mul) >> l. Three 32-bit instructions (add,
+// IMAD.HI, shift) where n / d costs ~20. mul and l come from FastDivision.java, tested against division.
+struct FastDiv {
+    unsigned mul;
+    int shr;  // l
+    __device__ __forceinline__ int div(int n) const { return (int)(__umulhi((unsigned)n + (unsigned)n, mul) >> shr); }
+};
+
+// Packed by CudaConv.java as int[47].
 struct ConvGeom {
     int N, C, H, W, O, KH, KW, HO, WO;
     int sH, sW, pH, pW, dH, dW, G;
     int sx[4], sw[4], sy[4];  // (n, c, h, w) strides of x (or dX), w (or dW), y (or dY)
     int sbias;
     int kchunk, splits;       // dW: K per split, number of splits
+    // n / KH·KW, / KW, / HO·WO, / WO, / H·W, / W, / sH, / sW (a zero extent packs divisor 1)
+    FastDiv byKK, byKW, byPo, byWO, byPi, byW, bySH, bySW;
+    // (c, i, j) of r = (c·KH + i)·KW + j
+    __device__ __forceinline__ void crs(int r, int& c, int& i, int& j) const {
+        int KK = KH * KW;
+        c = byKK.div(r);
+        int q = r - c * KK;
+        i = byKW.div(q);
+        j = q - i * KW;
+    }
+    // (n, oh, ow) of p = (n·HO + oh)·WO + ow
+    __device__ __forceinline__ void out_pos(int p, int& n, int& oh, int& ow) const {
+        n = byPo.div(p);
+        int q = p - n * HO * WO;
+        oh = byWO.div(q);
+        ow = q - oh * WO;
+    }
+    // (n, ih, iw) of p = (n·H + ih)·W + iw
+    __device__ __forceinline__ void in_pos(int p, int& n, int& ih, int& iw) const {
+        n = byPi.div(p);
+        int q = p - n * H * W;
+        ih = byW.div(q);
+        iw = q - ih * W;
+    }
 };
 
 // The shared fields of the three problems; b_col state is (base offset, row origin, column origin).
@@ -64,24 +103,28 @@ template <typename T> struct ConvFwdP : ConvBase<T> {
     __device__ int a_row(int m) const { return m < this->M ? m * this->g.sw[0] : -1; }
     __device__ int a_col(int k) const {
         if (k >= this->K) return -1;
-        int c = k / this->KK, r = k - c * this->KK, i = r / this->g.KW, j = r - i * this->g.KW;
+        int c, i, j;
+        this->g.crs(k, c, i, j);
         return c * this->g.sw[1] + i * this->g.sw[2] + j * this->g.sw[3];
     }
     __device__ BCol b_col(int n) const {
         if (n >= this->N) return {-1, 0, 0};
-        int P = this->g.HO * this->g.WO, nb = n / P, q = n - nb * P, oh = q / this->g.WO, ow = q - oh * this->g.WO;
+        int nb, oh, ow;
+        this->g.out_pos(n, nb, oh, ow);
         return {nb * this->g.sx[0], oh * this->g.sH - this->g.pH, ow * this->g.sW - this->g.pW};
     }
     __device__ const T* b_at(int k, const BCol& col) const {
         if (k >= this->K || col.base < 0) return nullptr;
-        int c = k / this->KK, r = k - c * this->KK, i = r / this->g.KW, j = r - i * this->g.KW;
+        int c, i, j;
+        this->g.crs(k, c, i, j);
         int ih = col.h0 + i * this->g.dH, iw = col.w0 + j * this->g.dW;
         if (ih < 0 || ih >= this->g.H || iw < 0 || iw >= this->g.W) return nullptr;
         return this->B + col.base + c * this->g.sx[1] + ih * this->g.sx[2] + iw * this->g.sx[3];
     }
     __device__ int c_row(int m) const { return m * this->g.sy[1]; }
     __device__ int c_col(int n) const {
-        int P = this->g.HO * this->g.WO, nb = n / P, q = n - nb * P, oh = q / this->g.WO, ow = q - oh * this->g.WO;
+        int nb, oh, ow;
+        this->g.out_pos(n, nb, oh, ow);
         return nb * this->g.sy[0] + oh * this->g.sy[2] + ow * this->g.sy[3];
     }
     __device__ T bias_of(int m) const { return bias ? bias[m * this->g.sbias] : (T)0; }
@@ -104,27 +147,31 @@ template <typename T> struct ConvDxP : ConvBase<T> {
     __device__ int a_row(int m) const { return m < this->M ? m * this->g.sw[1] : -1; }
     __device__ int a_col(int k) const {
         if (k >= this->K) return -1;
-        int o = k / this->KK, r = k - o * this->KK, i = r / this->g.KW, j = r - i * this->g.KW;
+        int o, i, j;
+        this->g.crs(k, o, i, j);
         return o * this->g.sw[0] + i * this->g.sw[2] + j * this->g.sw[3];
     }
     // column (n, ih, iw) of dX: origins ih + pH, iw + pW, from which oh·sH = origin − i·dH
     __device__ BCol b_col(int n) const {
         if (n >= this->N) return {-1, 0, 0};
-        int P = this->g.H * this->g.W, nb = n / P, q = n - nb * P, ih = q / this->g.W, iw = q - ih * this->g.W;
+        int nb, ih, iw;
+        this->g.in_pos(n, nb, ih, iw);
         return {nb * this->g.sy[0], ih + this->g.pH, iw + this->g.pW};
     }
     __device__ const T* b_at(int k, const BCol& col) const {
         if (k >= this->K || col.base < 0) return nullptr;
-        int o = k / this->KK, r = k - o * this->KK, i = r / this->g.KW, j = r - i * this->g.KW;
+        int o, i, j;
+        this->g.crs(k, o, i, j);
         int th = col.h0 - i * this->g.dH, tw = col.w0 - j * this->g.dW;
         if (th < 0 || tw < 0) return nullptr;
-        int oh = th / this->g.sH, ow = tw / this->g.sW;
+        int oh = this->g.bySH.div(th), ow = this->g.bySW.div(tw);
         if (oh * this->g.sH != th || ow * this->g.sW != tw || oh >= this->g.HO || ow >= this->g.WO) return nullptr;
         return this->B + col.base + o * this->g.sy[1] + oh * this->g.sy[2] + ow * this->g.sy[3];
     }
     __device__ int c_row(int m) const { return m * this->g.sx[1]; }
     __device__ int c_col(int n) const {
-        int P = this->g.H * this->g.W, nb = n / P, q = n - nb * P, ih = q / this->g.W, iw = q - ih * this->g.W;
+        int nb, ih, iw;
+        this->g.in_pos(n, nb, ih, iw);
         return nb * this->g.sx[0] + ih * this->g.sx[2] + iw * this->g.sx[3];
     }
 };
@@ -151,18 +198,21 @@ template <typename T> struct ConvDwP : ConvBase<T> {
     __device__ int a_row(int m) const { return m < this->M ? m * this->g.sy[1] : -1; }
     __device__ int a_col(int k) const {
         if (k >= this->K) return -1;
-        int P = this->g.HO * this->g.WO, nb = k / P, q = k - nb * P, oh = q / this->g.WO, ow = q - oh * this->g.WO;
+        int nb, oh, ow;
+        this->g.out_pos(k, nb, oh, ow);
         return nb * this->g.sy[0] + oh * this->g.sy[2] + ow * this->g.sy[3];
     }
     // column (c, i, j) of dW: base c·sx1 and the offsets i·dH − pH, j·dW − pW
     __device__ BCol b_col(int n) const {
         if (n >= this->N) return {-1, 0, 0};
-        int c = n / this->KK, r = n - c * this->KK, i = r / this->g.KW, j = r - i * this->g.KW;
+        int c, i, j;
+        this->g.crs(n, c, i, j);
         return {c * this->g.sx[1], i * this->g.dH - this->g.pH, j * this->g.dW - this->g.pW};
     }
     __device__ const T* b_at(int k, const BCol& col) const {
         if (k >= this->K || col.base < 0) return nullptr;
-        int P = this->g.HO * this->g.WO, nb = k / P, q = k - nb * P, oh = q / this->g.WO, ow = q - oh * this->g.WO;
+        int nb, oh, ow;
+        this->g.out_pos(k, nb, oh, ow);
         int ih = oh * this->g.sH + col.h0, iw = ow * this->g.sW + col.w0;
         if (ih < 0 || ih >= this->g.H || iw < 0 || iw >= this->g.W) return nullptr;
         return this->B + nb * this->g.sx[0] + col.base + ih * this->g.sx[2] + iw * this->g.sx[3];
@@ -170,7 +220,8 @@ template <typename T> struct ConvDwP : ConvBase<T> {
     __device__ int c_row(int m) const { return this->g.splits > 1 ? m * this->N : m * this->g.sw[0]; }
     __device__ int c_col(int n) const {
         if (this->g.splits > 1) return n;
-        int c = n / this->KK, r = n - c * this->KK, i = r / this->g.KW, j = r - i * this->g.KW;
+        int c, i, j;
+        this->g.crs(n, c, i, j);
         return c * this->g.sw[1] + i * this->g.sw[2] + j * this->g.sw[3];
     }
 };
@@ -201,20 +252,27 @@ template <typename T> __device__ void conv_dw_reduce_body(const ConvGeom& g, con
 JD_CONV_NAIVE(f32, float)
 JD_CONV_NAIVE(f64, double)
 
-// One kernel per (pass, tiled version); launch bounds as the matmul kernels of the same version.
-#define JD_CONV_TILED(ver, V, MIN_BLOCKS)                                                                                    \
+// One kernel per (pass, tiled version, tile rows): conv_<pass>_<ver>_f32 (128 rows), _<ver>_m64_ and
+// _<ver>_m32_ (GemmPlan.tileM picks from M); launch bounds as the matmul kernels of the same shape.
+#define JD_CONV_TILED(ver, V, BM, MIN_BLOCKS)                                                                                \
     extern "C" __global__ void __launch_bounds__(JD_GEMM_THREADS, MIN_BLOCKS) conv_fwd_##ver##_f32(ConvGeom g, const float* x, const float* w, \
                                                                              const float* bias, float* y) {              \
-        gemm_tiled<V>(ConvFwdP<float>::of(g, x, w, bias, y));                                                            \
+        gemm_tiled<V, BM>(ConvFwdP<float>::of(g, x, w, bias, y));                                                        \
     }                                                                                                                    \
     extern "C" __global__ void __launch_bounds__(JD_GEMM_THREADS, MIN_BLOCKS) conv_dx_##ver##_f32(ConvGeom g, const float* dy, const float* w, \
                                                                             float* dx) {                                 \
-        gemm_tiled<V>(ConvDxP<float>::of(g, dy, w, dx));                                                                 \
+        gemm_tiled<V, BM>(ConvDxP<float>::of(g, dy, w, dx));                                                             \
     }                                                                                                                    \
     extern "C" __global__ void __launch_bounds__(JD_GEMM_THREADS, MIN_BLOCKS) conv_dw_##ver##_f32(ConvGeom g, const float* dy, const float* x, \
                                                                             float* dw, float* ws) {                      \
-        gemm_tiled<V>(ConvDwP<float>::of(g, dy, x, dw, ws));                                                             \
+        gemm_tiled<V, BM>(ConvDwP<float>::of(g, dy, x, dw, ws));                                                         \
     }
-JD_CONV_TILED(simt, GEMM_SIMT, 1)
-JD_CONV_TILED(tf32, GEMM_TF32, 1)
-JD_CONV_TILED(bf16, GEMM_BF16, 2)
+JD_CONV_TILED(simt, GEMM_SIMT, 128, 1)
+JD_CONV_TILED(tf32, GEMM_TF32, 128, 1)
+JD_CONV_TILED(bf16, GEMM_BF16, 128, 2)
+JD_CONV_TILED(simt_m64, GEMM_SIMT, 64, 2)
+JD_CONV_TILED(tf32_m64, GEMM_TF32, 64, 2)
+JD_CONV_TILED(bf16_m64, GEMM_BF16, 64, 2)
+JD_CONV_TILED(simt_m32, GEMM_SIMT, 32, 2)
+JD_CONV_TILED(tf32_m32, GEMM_TF32, 32, 2)
+JD_CONV_TILED(bf16_m32, GEMM_BF16, 32, 2)

@@ -6,7 +6,8 @@
 //   gemm_naive_{f32,f64}  v1, one thread per output (the float64 path and the correctness baseline);
 //   gemm_simt_f32         v2, mode fp32 (default): fp32 FMA, matches the CPU reference within float32 rounding;
 //   gemm_tf32_f32         v3, mode tf32: TF32 tensor cores, fp32 accumulate;
-//   gemm_bf16_f32         v4, mode bf16: BF16 tensor cores, fp32 accumulate.
+//   gemm_bf16_f32         v4, mode bf16: BF16 tensor cores, fp32 accumulate;
+//   gemm_<v>_m64_f32, gemm_<v>_m32_f32   v2..v4 with 64- and 32-row tiles, for M <= 64 and M <= 32.
 // FLOPs: 2·B·M·N·K. Bytes moved: B·(M·K + K·N + M·N)·sizeof(T) compulsory (gemm.cuh: tile re-reads).
 #include "gemm.cuh"
 
@@ -64,19 +65,21 @@ template <typename T> struct MatmulP {
 JD_GEMM_NAIVE(f32, float)
 JD_GEMM_NAIVE(f64, double)
 
-// simt 136 and tf32 180 registers (one block of 8 warps per SM; capped at 128 they spill), bf16 fits
-// 128 without spills and runs two blocks per SM (ptxas report, sm_80).
-extern "C" __global__ void __launch_bounds__(JD_GEMM_THREADS)
-gemm_simt_f32(MatmulGeom g, const float* a, const float* b, float* out, const float* bias) {
-    gemm_tiled<GEMM_SIMT>(MatmulP<float>::of(g, a, b, out, bias));
-}
-
-extern "C" __global__ void __launch_bounds__(JD_GEMM_THREADS)
-gemm_tf32_f32(MatmulGeom g, const float* a, const float* b, float* out, const float* bias) {
-    gemm_tiled<GEMM_TF32>(MatmulP<float>::of(g, a, b, out, bias));
-}
-
-extern "C" __global__ void __launch_bounds__(JD_GEMM_THREADS, 2)
-gemm_bf16_f32(MatmulGeom g, const float* a, const float* b, float* out, const float* bias) {
-    gemm_tiled<GEMM_BF16>(MatmulP<float>::of(g, a, b, out, bias));
-}
+// One kernel per (tiled version, tile rows): gemm_<ver>_f32 (128 rows), gemm_<ver>_m64_f32, gemm_<ver>_m32_f32.
+// The 128-row simt (136 registers) and tf32 (180) run one block of 8 warps per SM (capped at 128 they
+// spill), bf16 fits 128 without spills and runs two; the 64- and 32-row tiles fit 128 and run two
+// (ptxas report, kernels/README.md).
+#define JD_GEMM_TILED(ver, V, BM, MIN_BLOCKS)                                                                                \
+    extern "C" __global__ void __launch_bounds__(JD_GEMM_THREADS, MIN_BLOCKS) gemm_##ver##_f32(MatmulGeom g, const float* a,     \
+                                                                                  const float* b, float* out, const float* bias) { \
+        gemm_tiled<V, BM>(MatmulP<float>::of(g, a, b, out, bias));                                                           \
+    }
+JD_GEMM_TILED(simt, GEMM_SIMT, 128, 1)
+JD_GEMM_TILED(tf32, GEMM_TF32, 128, 1)
+JD_GEMM_TILED(bf16, GEMM_BF16, 128, 2)
+JD_GEMM_TILED(simt_m64, GEMM_SIMT, 64, 2)
+JD_GEMM_TILED(tf32_m64, GEMM_TF32, 64, 2)
+JD_GEMM_TILED(bf16_m64, GEMM_BF16, 64, 2)
+JD_GEMM_TILED(simt_m32, GEMM_SIMT, 32, 2)
+JD_GEMM_TILED(tf32_m32, GEMM_TF32, 32, 2)
+JD_GEMM_TILED(bf16_m32, GEMM_BF16, 32, 2)

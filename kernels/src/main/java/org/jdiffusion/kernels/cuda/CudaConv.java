@@ -32,14 +32,14 @@ final class CudaConv {
         }
         int[] g = geometry(x, w, out, p, bias == null ? 0 : bias.stride(0), 1, 1);
         int og = w.size(0) / p.groups(), cols = x.size(0) * out.size(2) * out.size(3);
-        c.launch("conv2d", kernel("fwd", version, x.dtype()), launch(c, version, og, cols, p.groups()), g, ptr(x), ptr(w), ptr(bias), ptr(out));
+        c.launch("conv2d", kernel("fwd", version, og, x.dtype()), launch(c, version, og, cols, p.groups()), g, ptr(x), ptr(w), ptr(bias), ptr(out));
     }
 
     static void backwardInput(CudaContext c, Tensor dY, Tensor w, Conv2dParams p, Tensor dX, String version) {
         if (dX.numel() == 0) return;
         int[] g = geometry(dX, w, dY, p, 0, 1, 1);
         int cg = dX.size(1) / p.groups(), cols = dX.size(0) * dX.size(2) * dX.size(3);
-        c.launch("conv2dBackwardInput", kernel("dx", version, dX.dtype()), launch(c, version, cg, cols, p.groups()), g, ptr(dY), ptr(w), ptr(dX));
+        c.launch("conv2dBackwardInput", kernel("dx", version, cg, dX.dtype()), launch(c, version, cg, cols, p.groups()), g, ptr(dY), ptr(w), ptr(dX));
     }
 
     static void backwardWeight(CudaContext c, Tensor dY, Tensor x, Conv2dParams p, Tensor dW, String version) {
@@ -52,7 +52,7 @@ final class CudaConv {
         long wsAddress = ws == null ? 0L : ws.address();
         LaunchConfig cfg = version.equals("naive") ? GemmPlan.naive((long) og * r, p.groups(), c.multiprocessors())
                 : GemmPlan.tiled(og, r, p.groups() * split.splits());
-        c.launch("conv2dBackwardWeight", kernel("dw", version, dW.dtype()), cfg, g, ptr(dY), ptr(x), ptr(dW), wsAddress);
+        c.launch("conv2dBackwardWeight", kernel("dw", version, og, dW.dtype()), cfg, g, ptr(dY), ptr(x), ptr(dW), wsAddress);
         if (ws != null)
             c.launch("conv2dBackwardWeight", "conv_dw_reduce_" + sfx(dW.dtype()), LaunchConfig.elementwise(dW.numel(), c.multiprocessors()),
                     g, wsAddress, ptr(dW));
@@ -67,10 +67,11 @@ final class CudaConv {
 
     private static boolean merges(Tensor t) { return t.size(2) == 1 || t.stride(2) == t.size(3) * t.stride(3); }
 
-    static String kernel(String pass, String version, DType dt) {
-        if (!version.equals("naive") && dt != DType.FLOAT32)
-            throw new IllegalArgumentException("conv2d: the " + version + " kernels take float32, got " + dt);
-        return "conv_" + pass + "_" + version + "_" + sfx(dt);
+    /** The kernel of a pass and version for a GEMM of m rows: the tiled versions by {@link GemmPlan#tileM}. */
+    static String kernel(String pass, String version, int m, DType dt) {
+        if (version.equals("naive")) return "conv_" + pass + "_naive_" + sfx(dt);
+        if (dt != DType.FLOAT32) throw new IllegalArgumentException("conv2d: the " + version + " kernels take float32, got " + dt);
+        return "conv_" + pass + "_" + version + GemmPlan.tileSuffix(m) + "_" + sfx(dt);
     }
 
     private static LaunchConfig launch(CudaContext c, String version, int m, int n, int groups) {
@@ -78,12 +79,13 @@ final class CudaConv {
     }
 
     /**
-     * ConvGeom (conv.cu) as int[31]: sizes from the input-side tensor xs [N, C, H, W], the weight-side
-     * ws [O, Cg, KH, KW] and the output-side ys [N, O, HO, WO], then p, their strides, the bias stride
-     * and dW's split.
+     * ConvGeom (conv.cu) as int[47]: sizes from the input-side tensor xs [N, C, H, W], the weight-side
+     * ws [O, Cg, KH, KW] and the output-side ys [N, O, HO, WO], then p, their strides, the bias stride,
+     * dW's split, and the {@link FastDivision} (mul, l) pairs of the index arithmetic's divisors
+     * KH·KW, KW, HO·WO, WO, H·W, W, sH, sW (an extent of 0, which no launch divides by, packs 1).
      */
     static int[] geometry(Tensor xs, Tensor ws, Tensor ys, Conv2dParams p, int biasStride, int kchunk, int splits) {
-        int[] g = new int[31];
+        int[] g = new int[47];
         int[] head = {xs.size(0), xs.size(1), xs.size(2), xs.size(3), ws.size(0), ws.size(2), ws.size(3), ys.size(2), ys.size(3),
                 p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilH(), p.dilW(), p.groups()};
         System.arraycopy(head, 0, g, 0, 16);
@@ -93,6 +95,9 @@ final class CudaConv {
         g[28] = biasStride;
         g[29] = kchunk;
         g[30] = splits;
+        int h = xs.size(2), w = xs.size(3), kh = ws.size(2), kw = ws.size(3), ho = ys.size(2), wo = ys.size(3);
+        int[] divisors = {kh * kw, kw, ho * wo, wo, h * w, w, p.strideH(), p.strideW()};
+        for (int i = 0; i < divisors.length; i++) System.arraycopy(FastDivision.of(Math.max(1, divisors[i])), 0, g, 31 + 2 * i, 2);
         return g;
     }
 }

@@ -40,7 +40,7 @@ final class CudaMatmul {
         if (!naive && (n == 1 || sb[2] == 1) && aligned(ptr(b), nb > 1 ? sb[0] : 0, k > 1 ? sb[1] : 0)) flags |= B_VEC;
         int[] geom = {m, n, k, nb, sa[0], m == 1 ? 1 : sa[1], sa[2], sb[0], sb[1], n == 1 ? 1 : sb[2], so[0], so[1], so[2],
                 bias == null ? 0 : bias.stride(0), flags};
-        String kernel = "gemm_" + version + "_" + CudaOps.sfx(out.dtype());
+        String kernel = "gemm_" + version + (naive ? "" : GemmPlan.tileSuffix(m)) + "_" + CudaOps.sfx(out.dtype());
         LaunchConfig cfg = naive ? GemmPlan.naive((long) m * n, nb, c.multiprocessors()) : GemmPlan.tiled(m, n, nb);
         c.launch(op, kernel, cfg, geom, ptr(a), ptr(b), ptr(out), ptr(bias));
     }

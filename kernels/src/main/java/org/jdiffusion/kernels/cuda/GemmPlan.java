@@ -2,9 +2,10 @@ package org.jdiffusion.kernels.cuda;
 
 /**
  * Launch arithmetic of the GEMM kernels (gemm.cuh): the tiled versions run one block of 256
- * threads per 128×128 output tile (block x = tile, block y strides over the batch or groups, edges
- * predicated inside the tile); the naive version one thread per output, grid-stride. A weight
- * gradient with too few tiles to fill the GPU splits its long K into chunks (split-K).
+ * threads per BM×128 output tile (block x = tile, block y strides over the batch or groups, edges
+ * predicated inside the tile), BM = 128, 64 or 32 rows by {@link #tileM}; the naive version one
+ * thread per output, grid-stride. A weight gradient with too few tiles to fill the GPU splits its
+ * long K into chunks (split-K).
  */
 public final class GemmPlan {
     private GemmPlan() {}
@@ -13,12 +14,26 @@ public final class GemmPlan {
     /** K per tile step of the tensor-core versions; split chunks are whole multiples of it. */
     public static final int BK = 16;
 
-    public static int tiles(int m, int n) { return ceilDiv(m, TILE) * ceilDiv(n, TILE); }
+    /**
+     * Tile rows for a GEMM of m rows: the smallest of 32, 64, 128 that holds m, else 128. A 128-row
+     * tile over m = 32 would compute four times the useful products (conv M = O/G or C/G: 32, 64 in
+     * the U-Net); past 64 rows the 128-row tile's higher reuse (each A and B element feeds 128
+     * products rather than 64) wins over its ragged last tile.
+     */
+    public static int tileM(int m) { return m <= 32 ? 32 : m <= 64 ? 64 : TILE; }
+
+    /** The kernel name's tile part: "" for 128 rows, "_m64" or "_m32". */
+    public static String tileSuffix(int m) {
+        int bm = tileM(m);
+        return bm == TILE ? "" : "_m" + bm;
+    }
+
+    public static int tiles(int m, int n) { return ceilDiv(m, tileM(m)) * ceilDiv(n, TILE); }
 
     /** A tiled launch over an m×n output repeated batch times. */
     public static LaunchConfig tiled(int m, int n, int batch) {
-        long t = (long) ceilDiv(m, TILE) * ceilDiv(n, TILE);
-        if (t > Integer.MAX_VALUE) throw new IllegalArgumentException("gemm: " + m + "x" + n + " has too many 128x128 tiles");
+        long t = (long) ceilDiv(m, tileM(m)) * ceilDiv(n, TILE);
+        if (t > Integer.MAX_VALUE) throw new IllegalArgumentException("gemm: " + m + "x" + n + " has too many " + tileM(m) + "x128 tiles");
         return new LaunchConfig((int) Math.max(1, t), Math.max(1, Math.min(batch, LaunchConfig.MAX_GRID_Y)), THREADS);
     }
 

@@ -106,7 +106,8 @@ class CudaSourcesTest {
         for (CudaFastRows.Family f : CudaFastRows.Family.values())
             for (DType dt : new DType[]{DType.FLOAT32, DType.FLOAT64})
                 for (int[] v : f.variants(dt)) want.add(f.prefix + CudaOps.sfx(dt) + "_n" + v[0]);
-        for (String v : new String[]{"naive_f32", "naive_f64", "simt_f32", "tf32_f32", "bf16_f32"}) {
+        for (String v : new String[]{"naive_f32", "naive_f64", "simt_f32", "tf32_f32", "bf16_f32", "simt_m64_f32", "tf32_m64_f32",
+                "bf16_m64_f32", "simt_m32_f32", "tf32_m32_f32", "bf16_m32_f32"}) {
             want.add("gemm_" + v);
             for (String pass : new String[]{"fwd", "dx", "dw"}) want.add("conv_" + pass + "_" + v);
         }

@@ -18,6 +18,34 @@ class GemmPlanTest {
         assertEquals(GemmPlan.tiles(300, 1000), GemmPlan.tiled(300, 1000, 1).gridX());
     }
 
+    @Test void tileRowsAreTheSmallestOf32And64And128ThatHoldM() {
+        for (int m = 1; m <= 32; m++) assertEquals(32, GemmPlan.tileM(m), "m " + m);
+        for (int m = 33; m <= 64; m++) assertEquals(64, GemmPlan.tileM(m), "m " + m);
+        for (int m : new int[]{65, 96, 128, 129, 192, 320, 1 << 20}) assertEquals(128, GemmPlan.tileM(m), "m " + m);
+        assertEquals("_m32", GemmPlan.tileSuffix(32));
+        assertEquals("_m64", GemmPlan.tileSuffix(64));
+        assertEquals("", GemmPlan.tileSuffix(96));
+        // one block per tile of the chosen rows: the U-Net's 32 and 64 channels fill their tiles
+        assertEquals(100352 / 128, GemmPlan.tiled(32, 100352, 1).gridX());
+        assertEquals(100352 / 128, GemmPlan.tiled(64, 100352, 1).gridX());
+        assertEquals(784, GemmPlan.tiled(96, 100352, 1).gridX());       // one ragged 128-row tile
+        assertEquals(2 * 784, GemmPlan.tiled(192, 100352, 1).gridX());
+        assertEquals(2, GemmPlan.tiled(33, 129, 1).gridX());      // one 64-row tile by two 128-column tiles
+        assertEquals(2, GemmPlan.tiled(65, 129, 1).gridX());      // one ragged 128-row tile by two columns
+        assertEquals(3 * 8, GemmPlan.tiles(300, 1000));
+        assertEquals(8, GemmPlan.tiles(64, 1000));
+    }
+
+    @Test void kernelNamesCarryTheTileRowsOfTheirM() {
+        assertEquals("conv_fwd_simt_m32_f32", CudaConv.kernel("fwd", "simt", 32, org.jdiffusion.tensor.DType.FLOAT32));
+        assertEquals("conv_dx_tf32_m64_f32", CudaConv.kernel("dx", "tf32", 64, org.jdiffusion.tensor.DType.FLOAT32));
+        assertEquals("conv_dw_bf16_f32", CudaConv.kernel("dw", "bf16", 65, org.jdiffusion.tensor.DType.FLOAT32));
+        assertEquals("conv_fwd_naive_f64", CudaConv.kernel("fwd", "naive", 32, org.jdiffusion.tensor.DType.FLOAT64));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CudaConv.kernel("fwd", "simt", 32, org.jdiffusion.tensor.DType.FLOAT64));
+        assertEquals("conv2d: the simt kernels take float32, got float64", e.getMessage());
+    }
+
     @Test void naiveLaunchesAreGridStrideOverOutputs() {
         LaunchConfig c = GemmPlan.naive(7L * 9, 3, 132);
         assertEquals(1, c.gridX());

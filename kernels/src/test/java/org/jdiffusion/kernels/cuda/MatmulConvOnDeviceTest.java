@@ -18,7 +18,8 @@ import static org.jdiffusion.kernels.cuda.OpSuite.poisoned;
 /**
  * Every GEMM version (naive, simt, tf32, bf16) and the three implicit-GEMM convolutions on cuda:0
  * against the CPU reference run in float64 on the same random inputs: odd sizes (no dim a multiple
- * of a 128×128 tile, K = 1), broadcast batches, transposed and non-contiguous operands, every
+ * of a 128×128 tile, K = 1), M that picks each of the 32-, 64- and 128-row tiles in every pass,
+ * broadcast batches, transposed and non-contiguous operands, every
  * stride/padding/dilation/groups case, poisoned outputs.
  * Tolerance per version, |err| ≤ tol·√K·(1 + |expected|) with inputs ~ N(0, 1): each of the K
  * products carries a relative rounding error of about 2u, u the unit roundoff of the inputs'
@@ -58,9 +59,9 @@ class MatmulConvOnDeviceTest {
         return out;
     }
 
-    /** {nb, m, k, n} cases: single tiles, edges, K = 1, long K, M or N of 1. */
+    /** {nb, m, k, n} cases: single tiles, edges, K = 1, long K, M or N of 1; tiles of 32, 64 and 128 rows. */
     static final int[][] SHAPES = {{1, 1, 1, 1}, {2, 7, 1, 5}, {3, 33, 17, 65}, {1, 129, 130, 131}, {2, 257, 19, 3}, {1, 5, 700, 9},
-            {1, 1, 64, 300}, {2, 300, 8, 1}};
+            {1, 1, 64, 300}, {2, 300, 8, 1}, {1, 64, 9, 130}, {1, 96, 20, 40}};
 
     @Test void matmulOfEveryVersionOnOddShapesAndLayouts() {
         Generator g = new Generator(501);
@@ -130,13 +131,26 @@ class MatmulConvOnDeviceTest {
             {1, 5, 10, 11, 7, 3, 2, 1, 2, 2, 1}, // dilation 2, padding 2, 3x2 kernel
             {3, 8, 5, 6, 8, 3, 3, 3, 0, 1, 8},   // depthwise, stride 3
             {1, 2, 6, 6, 3, 5, 5, 1, 0, 1, 1},   // kernel nearly the input
-            {2, 130, 6, 5, 140, 1, 3, 1, 1, 1, 1} // more than one tile of channels, K > 128
+            {2, 130, 6, 5, 140, 1, 3, 1, 1, 1, 1}, // more than one tile of channels, K > 128
+            {2, 32, 6, 5, 32, 3, 3, 1, 1, 1, 1},  // 32 -> 32: M = 32 in every pass (32-row tiles)
+            {1, 64, 5, 7, 48, 3, 3, 2, 1, 1, 1},  // stride 2: forward and dW M = 48, dX M = 64 (64-row tiles)
+            {1, 96, 4, 5, 96, 3, 3, 1, 1, 1, 1},  // M = 96: one ragged 128-row tile
+            {2, 66, 5, 5, 70, 3, 3, 1, 1, 1, 2}   // groups 2: M = 35 and 33 (64-row tiles)
     };
 
     @Test void convolutionForwardAndBothGradientsOfEveryVersionAndGeometry() {
         Generator g = new Generator(505);
         Backend cpu = Backends.of(Device.CPU);
         CudaContext c = ctx();
+        java.util.Set<String> tiles = new java.util.TreeSet<>();  // (pass, tile rows) the cases ran
+        for (int[] cv : CONVS) {
+            tiles.add("fwd " + GemmPlan.tileM(cv[4] / cv[10]));
+            tiles.add("dx " + GemmPlan.tileM(cv[1] / cv[10]));
+            tiles.add("dw " + GemmPlan.tileM(cv[4] / cv[10]));
+        }
+        for (String pass : new String[]{"fwd", "dx", "dw"})
+            for (int bm : new int[]{32, 64, 128})
+                org.junit.jupiter.api.Assertions.assertTrue(tiles.contains(pass + " " + bm), "no case runs " + pass + " with " + bm + "-row tiles: " + tiles);
         for (int[] cv : CONVS)
             for (DType dt : new DType[]{DType.FLOAT32, DType.FLOAT64}) {
                 int n = cv[0], ch = cv[1], h = cv[2], w = cv[3], o = cv[4], kh = cv[5], kw = cv[6], gr = cv[10];
