@@ -12,6 +12,13 @@
 // by cuda-emulator-build.sh from the preprocessed sources). A launch with blockDim y or z > 1, or
 // dynamic shared memory, is refused (no kernel here uses them). Every entry point holds one lock.
 //
+// JD_EMU_SKIP_KERNELS=1 accepts every launch and runs nothing: outputs keep whatever memory held, and
+// what a workload still spends is the host's share alone (the framework's dispatch, the JNI calls,
+// allocation): the floor under a step's time that no GPU can lower.
+// JD_EMU_PROFILE=FILE appends one line per launch to FILE: kernel, blocks, threads per block and the
+// host seconds it took. Host seconds are no GPU timing, but per thread they show which launches carry
+// the most serial work per thread: the ones a GPU cannot spread over its multiprocessors.
+//
 // Shape legend and bytes moved: those of each kernel (src/main/cuda); nothing here is timed.
 #include "cuda_host.h"
 #include "kernel_sources.inc"
@@ -188,7 +195,16 @@ API cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned
         return CUDA_ERROR_INVALID_VALUE;
     const emu::Kernel* k = static_cast<const emu::Kernel*>(f);
     jdhost::kernelName = k->name;
+    static FILE* profile = [] { const char* p = std::getenv("JD_EMU_PROFILE"); return p ? std::fopen(p, "a") : nullptr; }();
+    static const bool skip = [] { const char* v = std::getenv("JD_EMU_SKIP_KERNELS"); return v && !std::strcmp(v, "1"); }();
+    if (skip) return CUDA_SUCCESS;
+    auto t0 = std::chrono::steady_clock::now();
     jdhost::launch(jd_dim3{gx, gy, gz}, bx, [&] { k->run(params); });
+    if (profile) {
+        double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::fprintf(profile, "%s\t%llu\t%u\t%.6f\n", k->name, (unsigned long long)gx * gy * gz, bx, s);
+        std::fflush(profile);
+    }
     return CUDA_SUCCESS;
 }
 

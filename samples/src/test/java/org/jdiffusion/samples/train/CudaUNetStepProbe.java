@@ -5,6 +5,7 @@ import org.jdiffusion.autograd.LossFunctions;
 import org.jdiffusion.autograd.Variable;
 import org.jdiffusion.kernels.cuda.CudaBackend;
 import org.jdiffusion.kernels.cuda.GpuTimer;
+import org.jdiffusion.kernels.cuda.MemoryStats;
 import org.jdiffusion.kernels.cuda.RequiresCuda;
 import org.jdiffusion.nn.io.AtomicFiles;
 import org.jdiffusion.nn.optim.Adam;
@@ -41,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   unet.forward.bB.bf16   the same under bf16 autocast (train --precision bf16's scope:
  *   unet.train.bB.bf16     forward and backward; the AdamW step stays float32)
  * </pre>
- * Each row's detail counts the kernels one call launches ({@link org.jdiffusion.kernels.cuda.CudaContext#kernelLaunches}).
+ * Each row's detail counts the kernels one call launches, and the device allocations made while timing
+ * (served by the caching allocator's cache or by the driver); the kernel launches are counted ({@link org.jdiffusion.kernels.cuda.CudaContext#kernelLaunches}).
  * Inputs are random (normal x and eps, uniform t in [0, 1000) and classes in [0, 11)). Runs only
  * when asked ({@code -Djdiffusion.gpu.report=DIR}, as the GPU kit's run.sh does) on a usable GPU;
  * writes DIR/unet.tsv after every row. The batch is 128 unless {@code -Djdiffusion.unet.batch}
@@ -100,8 +102,9 @@ class CudaUNetStepProbe {
                     long l0 = be.context().kernelLaunches();
                     steps[i].run();                                     // one step's kernel launches (for CUDA graphs)
                     long launches = be.context().kernelLaunches() - l0;
+                    MemoryStats m0 = be.memoryStats();
                     GpuTimer.Timing tm = timer.time(List.of(steps[i]), TARGET_MS);
-                    rows.add(row(runs[i][0], tm, batch, runs[i][1] + "; " + launches + " kernel launches"));
+                    rows.add(row(runs[i][0], tm, batch, runs[i][1] + "; " + launches + " kernel launches; " + allocations(m0, be.memoryStats())));
                 } catch (RuntimeException e) {
                     rows.add(String.join("\t", runs[i][0], "error", "", "", "", oneLine(e.toString())));
                     if (firstError == null) firstError = runs[i][0] + ": " + e;
@@ -112,6 +115,13 @@ class CudaUNetStepProbe {
         assertTrue(firstError == null, firstError);
         double loss = lastLoss[0].item();
         assertTrue(Double.isFinite(loss) && loss > 0, "the last training step's loss is " + loss);
+    }
+
+    /** Device allocations while timing: how many the cache served and how many went to the driver (cuMemAlloc). */
+    static String allocations(MemoryStats before, MemoryStats after) {
+        return String.format(Locale.ROOT, "allocations %d (cache hits %d, driver mallocs %d, driver frees %d)",
+                after.allocations() - before.allocations(), after.cacheHits() - before.cacheHits(),
+                after.driverMallocs() - before.driverMallocs(), after.driverFrees() - before.driverFrees());
     }
 
     /** One ok row: times in ms with 5 decimals (as gpu_baseline.py), and the images per second of the median. */
