@@ -8,7 +8,8 @@
 # Parts, in order, each with its share of the time left: the GPU and driver (nvidia-smi); the CUDA
 # tests with the JUnit console launcher (XML reports) and the bandwidth probe; our GPU benchmarks
 # (GpuBench, resumed in a fresh JVM after a crash); the PyTorch baseline (kernels/scripts/
-# gpu_baseline.py with the whole reference U-Net). A part that fails, crashes or runs out of time is
+# gpu_baseline.py with the whole reference U-Net); compute-sanitizer's memcheck over the op suite, where
+# the host has it. A part that fails, crashes or runs out of time is
 # reported, never fatal, and report.md is rewritten after every part, so it is current whenever the
 # run stops. OUT_DIR receives report.md, bench.tsv (ours), unet.tsv (our reference U-Net step:
 # samples' CudaUNetStepProbe, among the tests), torch.tsv (PyTorch's) and results.tar.gz (XML reports,
@@ -154,6 +155,28 @@ if command -v "$py" > /dev/null && [ -f "$work/cases.tsv" ]; then
   fi
 else
   part "PyTorch baseline" skipped 0 "no $py or no cases.tsv"
+fi
+
+# ---- 4b. compute-sanitizer memcheck over the op suite (where the host has it; JD_SANITIZE=0 skips) --------
+# Out-of-bounds and misaligned accesses that a passing comparison can miss (an over-read inside a
+# padded allocation); it took about a minute for the whole kernels op suite on an H200.
+cs=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -n1)
+if [ "${JD_SANITIZE:-1}" = 1 ] && [ "$java_ok" = 1 ] && [ -n "$cs" ]; then
+  t0=$(date +%s)
+  budget=$(( $(left) / 3 )); [ "$budget" -le 150 ] || budget=150
+  if [ "$budget" -ge 30 ]; then
+    (cd "$root/kernels" && timeout -k 10 "$budget" "$cs" --tool memcheck --print-limit 30 "$JAVA" "${jvm[@]}" \
+       -jar "$(ls "$kit"/lib/junit/junit-platform-console-standalone-*.jar)" execute --disable-banner --disable-ansi-colors \
+       --details=summary -cp "$cp" --select-package org.jdiffusion.kernels.cuda --select-class org.jdiffusion.kernels.BackendConformanceTest \
+       --include-classname '.*OnDeviceTest|.*ConformanceTest|.*CudaRuntimeTest') > "$work/logs/memcheck.log" 2>&1
+    rc=$?
+    errors=$(sed -n 's/^========= ERROR SUMMARY: \([0-9]*\) error.*/\1/p' "$work/logs/memcheck.log" | tail -n1)
+    tests=$(sed -n 's/^\[ *\([0-9]*\) tests successful *\]$/\1/p' "$work/logs/memcheck.log")
+    case $rc/${errors:-none} in 0/0) st=ok ;; */none) st=$(status_of $rc) ;; *) st="errors found" ;; esac
+    part "memcheck (op suite)" "$st" $(( $(date +%s) - t0 )) "${errors:-no} memcheck errors, ${tests:-0} tests passed (logs/memcheck.log)"
+  else
+    part "memcheck (op suite)" "not run" 0 "no time left"
+  fi
 fi
 
 # ---- 5. (JD_TRAIN_SECONDS) the reference U-Net trained on MNIST on cuda:0, then evaluated ---------------
