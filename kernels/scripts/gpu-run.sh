@@ -187,10 +187,10 @@ if [ "$train_s" -gt 0 ]; then
     eval_s=$(( $(left) / 4 )); [ "$eval_s" -ge 60 ] || eval_s=60
     s=$(( $(left) - eval_s )); [ "$s" -lt "$train_s" ] && train_s=$s
     if [ "$train_s" -gt 20 ]; then
-      main=(org.jdiffusion.samples.Main)
+      main=org.jdiffusion.samples.Main
       # SIGTERM (not SIGINT, which a background job's shell may have set to ignored): the shutdown hook
       # lets the step in flight finish and writes the checkpoint (exit 143)
-      timeout -k 150 "$train_s" "$JAVA" "${jvm[@]}" -cp "$cp" "${main[@]}" train --device cuda --data-dir "$kit/mnist" \
+      timeout -k 150 "$train_s" "$JAVA" "${jvm[@]}" -cp "$cp" "$main" train --device cuda --data-dir "$kit/mnist" \
         -o "$work/unet" --batch "${JD_TRAIN_BATCH:-128}" --steps 1000000 --checkpoint-every 500 --sample-every 0 \
         > "$work/logs/train.log" 2>&1
       rc=$?
@@ -200,7 +200,7 @@ if [ "$train_s" -gt 0 ]; then
       part "train (reference U-Net, cuda:0)" "$st" $(( $(date +%s) - t0 )) "${note:-no log.csv (see logs/train.log)}"
       if [ -f "$work/unet/checkpoint.safetensors" ]; then
         t0=$(date +%s)
-        timeout -k 10 "$(left)" "$JAVA" "${jvm[@]}" -cp "$cp" "${main[@]}" eval --device cuda --data-dir "$kit/mnist" \
+        timeout -k 10 "$(left)" "$JAVA" "${jvm[@]}" -cp "$cp" "$main" eval --device cuda --data-dir "$kit/mnist" \
           --checkpoint "$work/unet/checkpoint.safetensors" --report "$work/unet-eval" > "$work/logs/eval.log" 2>&1
         rc=$?
         part "eval (reference U-Net, cuda:0)" "$(status_of $rc)" $(( $(date +%s) - t0 )) "report in unet-eval/report.md"
