@@ -135,7 +135,8 @@ final class GpuReportBench {
     /**
      * The whole reference U-Net, outside the case list: our unet.tsv beside PyTorch's rows of the
      * same ids (gpu_baseline.py --unet), ours first, then ids only PyTorch has. images/s from each
-     * side's median and the batch in the id ("unet.train.b128" is batch 128).
+     * side's median and the batch in the id ("unet.train.b128" is batch 128). PyTorch has no ".afterN"
+     * rows (its memory is freed by reference counting, so it has no settling to wait for).
      */
     private void appendUNet(StringBuilder md) {
         LinkedHashSet<String> ids = new LinkedHashSet<>();
@@ -156,20 +157,31 @@ final class GpuReportBench {
             Integer batch = batchOf(id);
             md.append(cells("`" + id + "`", unetWhat(id),
                     om != null ? fmt(om, "%.3f") : status(oursUNet, id, "ours", notes), images(batch, om),
-                    tm != null ? fmt(tm, "%.3f") : status(torch, id, "PyTorch", notes), images(batch, tm),
+                    tm != null ? fmt(tm, "%.3f") : id.matches(".*\\.after\\d+$") ? "—" : status(torch, id, "PyTorch", notes), images(batch, tm),
                     om != null && tm != null ? String.format(Locale.ROOT, "%.2f", tm / om) : "—")).append('\n');
         }
         if (!notes.isEmpty()) {
             md.append("\nNotes:\n\n");
             for (int i = 0; i < notes.size(); i++) md.append(i + 1).append(". ").append(esc(notes.get(i))).append('\n');
         }
+        // what the probe counted beside each time: kernel launches, device allocations, collections
+        List<String> details = new ArrayList<>();
+        for (String id : ids) {
+            Map<String, String> r = oursUNet.rows().get(id);
+            String d = r == null ? null : r.get("detail");
+            if (d != null && !d.isBlank() && "ok".equals(r.get("status"))) details.add("- `" + id + "`: " + esc(d));
+        }
+        if (!details.isEmpty()) md.append("\nOurs, as the probe counted each row:\n\n").append(String.join("\n", details)).append('\n');
     }
 
-    /** What a U-Net row times, from its id: unet.(forward|train).bB[.bf16]. */
+    /** What a U-Net row times, from its id: unet.(forward|train).bB[.bf16][.afterN] (N untimed steps first). */
     static String unetWhat(String id) {
         String what = id.startsWith("unet.forward.") ? "forward, eval mode, no grad"
                 : id.startsWith("unet.train.") ? "eps-MSE forward + backward + fused AdamW step" : "?";
-        return id.endsWith(".bf16") ? what + ", bf16 autocast" : what + ", float32";
+        Matcher after = Pattern.compile("\\.after(\\d+)$").matcher(id);
+        String core = after.find() ? id.substring(0, after.start()) : id;
+        what += core.endsWith(".bf16") ? ", bf16 autocast" : ", float32";
+        return core.equals(id) ? what : what + ", after " + after.group(1) + " untimed steps";
     }
 
     /** The batch of a U-Net row id ("unet.train.b128" → 128), or null. */

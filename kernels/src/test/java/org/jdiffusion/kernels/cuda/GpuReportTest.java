@@ -133,7 +133,8 @@ class GpuReportTest {
         // unet.tsv as CudaUNetStepProbe writes it; torch.tsv as gpu_baseline.py --unet
         Files.writeString(dir.resolve("unet.tsv"), "# batch: 128\n# GEMM mode: FP32 (bf16 rows: Autocast)\n" + header
                 + unetRow("unet.forward.b128", fwdOurs) + unetRow("unet.train.b128", trainOurs)
-                + "unet.train.b128.bf16\terror\t\t\t\tjava.lang.IllegalStateException: out of memory\n");
+                + "unet.train.b128.bf16\terror\t\t\t\tjava.lang.IllegalStateException: out of memory\n"
+                + "unet.train.b128.after60\tok\t" + trainOurs / 2 + "\t" + trainOurs / 3 + "\t9\tafter 60 untimed steps; 1635 kernel launches\n");
         Files.writeString(dir.resolve("torch.tsv"), "# torch: 2.11.0+cu130\n" + header + okRow("matmul.4096.tf32", 0.2)
                 + unetRow("unet.forward.b128", fwdTorch) + unetRow("unet.train.b128", trainTorch) + unetRow("unet.train.b128.bf16", trainBf16Torch));
         String md = GpuReport.render(dir, ZonedDateTime.now());
@@ -148,6 +149,13 @@ class GpuReportTest {
                 trainBf16Torch, 128 / trainBf16Torch * 1e3);
         assertTrue(md.contains(bf16), "expected\n" + bf16 + "\nin\n" + md);
         assertTrue(md.contains("1. ours: java.lang.IllegalStateException: out of memory"), md);
+        String after = String.format(java.util.Locale.ROOT, "| `unet.train.b128.after60` | eps-MSE forward + backward + fused AdamW step, float32, after 60 untimed steps | %.3f | %.0f | — | — | — |",
+                trainOurs / 2, 128 / (trainOurs / 2) * 1e3);
+        assertTrue(md.contains(after), "expected\n" + after + "\nin\n" + md);
+        // ours' own counts under the table, one line per measured row, none for the error row
+        assertTrue(md.contains("Ours, as the probe counted each row:\n\n- `unet.forward.b128`: detail; 1624577 parameters\n"), md);
+        assertTrue(md.contains("- `unet.train.b128.after60`: after 60 untimed steps; 1635 kernel launches"), md);
+        assertFalse(md.contains("- `unet.train.b128.bf16`:"), md);
         assertTrue(md.contains("- ours: batch: 128"), md);
         assertTrue(md.indexOf("`unet.forward.b128`") < md.indexOf("`unet.train.b128`"), "ours' order first");
         // the tensor-core GEMM cases sit in the compute-bound table

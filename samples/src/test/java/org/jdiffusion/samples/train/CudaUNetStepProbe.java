@@ -20,6 +20,8 @@ import org.jdiffusion.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,9 +43,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   unet.train.bB          forward, eps-MSE, backward, fused AdamW step (dropout 0.1 active)
  *   unet.forward.bB.bf16   the same under bf16 autocast (train --precision bf16's scope:
  *   unet.train.bB.bf16     forward and backward; the AdamW step stays float32)
+ *   unet.train.bB.after60  the float32 step again, after 60 untimed steps: the caching allocator
+ *                          and the collector settled
  * </pre>
- * Each row's detail counts the kernels one call launches, and the device allocations made while timing
- * (served by the caching allocator's cache or by the driver); the kernel launches are counted ({@link org.jdiffusion.kernels.cuda.CudaContext#kernelLaunches}).
+ * Each row's detail counts the kernels one call launches, the device allocations made while timing
+ * (served by the caching allocator's cache or by the driver) and the JVM's garbage collections then
+ * (a tensor's device block returns to the cache only once the collector finds the tensor
+ * unreachable); the kernel launches are counted ({@link org.jdiffusion.kernels.cuda.CudaContext#kernelLaunches}).
  * Inputs are random (normal x and eps, uniform t in [0, 1000) and classes in [0, 11)). Runs only
  * when asked ({@code -Djdiffusion.gpu.report=DIR}, as the GPU kit's run.sh does) on a usable GPU;
  * writes DIR/unet.tsv after every row. The batch is 128 unless {@code -Djdiffusion.unet.batch}
@@ -83,38 +89,75 @@ class CudaUNetStepProbe {
                     net.forward(Variable.constant(x), t, y);
                 }
             };
-            Runnable train = () -> {
-                net.train();
-                opt.zeroGrad();
-                Variable loss;
-                try (Autocast ac = bf16 ? Autocast.bf16() : null) {    // forward and backward, as train --precision bf16
-                    loss = LossFunctions.mse(net.forward(Variable.constant(x), t, y), eps);
-                    loss.backward();
-                }
-                opt.step();
-                lastLoss[0] = loss;                                     // read after the timing: no sync inside a step
-            };
             String[][] runs = {{"unet.forward.b" + batch + suffix, "forward, eval mode, no grad" + mode},
                     {"unet.train.b" + batch + suffix, "eps-MSE forward + backward + fused AdamW step, dropout 0.1" + mode}};
-            Runnable[] steps = {forward, train};
+            Runnable[] steps = {forward, trainStep(net, opt, x, eps, t, y, bf16, lastLoss)};
             for (int i = 0; i < 2; i++) {
-                try {
-                    long l0 = be.context().kernelLaunches();
-                    steps[i].run();                                     // one step's kernel launches (for CUDA graphs)
-                    long launches = be.context().kernelLaunches() - l0;
-                    MemoryStats m0 = be.memoryStats();
-                    GpuTimer.Timing tm = timer.time(List.of(steps[i]), TARGET_MS);
-                    rows.add(row(runs[i][0], tm, batch, runs[i][1] + "; " + launches + " kernel launches; " + allocations(m0, be.memoryStats())));
-                } catch (RuntimeException e) {
-                    rows.add(String.join("\t", runs[i][0], "error", "", "", "", oneLine(e.toString())));
-                    if (firstError == null) firstError = runs[i][0] + ": " + e;
-                }
+                String error = timeRow(be, timer, runs[i][0], steps[i], 0, batch, runs[i][1], rows);
+                if (firstError == null) firstError = error;
                 write(file, notes, rows);
             }
         }
+        // the float32 step once the caching allocator and the collector have settled
+        String id = "unet.train.b" + batch + ".after" + STEADY_AFTER, error = timeRow(be, timer, id,
+                trainStep(net, opt, x, eps, t, y, false, lastLoss), STEADY_AFTER, batch, "eps-MSE forward + backward + fused AdamW step, dropout 0.1", rows);
+        if (firstError == null) firstError = error;
+        write(file, notes, rows);
         assertTrue(firstError == null, firstError);
         double loss = lastLoss[0].item();
         assertTrue(Double.isFinite(loss) && loss > 0, "the last training step's loss is " + loss);
+    }
+
+    /** The untimed training steps before the ".afterN" row. */
+    static final int STEADY_AFTER = 60;
+
+    /** forward, eps-MSE, backward (under bf16 autocast if asked) and the fused AdamW step; the loss is kept for after the timing. */
+    static Runnable trainStep(UNet net, Adam opt, Tensor x, Tensor eps, Tensor t, Tensor y, boolean bf16, Variable[] lastLoss) {
+        return () -> {
+            net.train();
+            opt.zeroGrad();
+            Variable loss;
+            try (Autocast ac = bf16 ? Autocast.bf16() : null) {    // forward and backward, as train --precision bf16
+                loss = LossFunctions.mse(net.forward(Variable.constant(x), t, y), eps);
+                loss.backward();
+            }
+            opt.step();
+            lastLoss[0] = loss;                                     // read after the timing: no sync inside a step
+        };
+    }
+
+    /**
+     * Runs {@code step} {@code untimed} times, counts one call's kernel launches, times it and adds its row
+     * (or an error row); returns the error, or null.
+     */
+    static String timeRow(CudaBackend be, GpuTimer timer, String id, Runnable step, int untimed, int batch, String what, List<String> rows) {
+        try {
+            for (int k = 0; k < untimed; k++) step.run();
+            long l0 = be.context().kernelLaunches();
+            step.run();                                             // one call's kernel launches (for CUDA graphs)
+            long launches = be.context().kernelLaunches() - l0;
+            MemoryStats m0 = be.memoryStats();
+            long[] gc0 = collections();
+            GpuTimer.Timing tm = timer.time(List.of(step), TARGET_MS);
+            long[] gc1 = collections();
+            rows.add(row(id, tm, batch, what + (untimed > 0 ? "; after " + untimed + " untimed steps" : "") + "; " + launches
+                    + " kernel launches; " + allocations(m0, be.memoryStats()) + "; " + (gc1[0] - gc0[0]) + " collections, "
+                    + (gc1[1] - gc0[1]) + " ms"));
+            return null;
+        } catch (RuntimeException e) {
+            rows.add(String.join("\t", id, "error", "", "", "", oneLine(e.toString())));
+            return id + ": " + e;
+        }
+    }
+
+    /** {collections, milliseconds} of every garbage collector of this JVM so far. */
+    static long[] collections() {
+        long n = 0, ms = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(0, gc.getCollectionCount());
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[]{n, ms};
     }
 
     /** Device allocations while timing: how many the cache served and how many went to the driver (cuMemAlloc). */
