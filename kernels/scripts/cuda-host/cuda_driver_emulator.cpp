@@ -13,8 +13,8 @@
 // dynamic shared memory, is refused (no kernel here uses them). Every entry point holds one lock.
 //
 // JD_EMU_SKIP_KERNELS=1 accepts every launch and runs nothing: outputs keep whatever memory held, and
-// what a workload still spends is the host's share alone (the framework's dispatch, the JNI calls,
-// allocation): the floor under a step's time that no GPU can lower.
+// what a workload still spends is the host's share (the framework's dispatch, the JNI calls,
+// allocation) plus this emulator's own memory fills and copies, which a GPU runs asynchronously.
 // JD_EMU_PROFILE=FILE appends one line per launch to FILE: kernel, blocks, threads per block and the
 // host seconds it took. Host seconds are no GPU timing, but per thread they show which launches carry
 // the most serial work per thread: the ones a GPU cannot spread over its multiprocessors.
