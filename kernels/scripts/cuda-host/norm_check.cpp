@@ -6,8 +6,10 @@
 // (features / 256, row chunks) blocks with atomics. Cases: rows of 1..5000 elements (one warp to 32
 // warps, several elements per thread), many short rows, permuted and padded (non-contiguous) inputs
 // and outputs, no affine parameters, strided γ/β, float32 and float64. The register kernels
-// (softmax_rows, softmax_rows_backward, layer_norm_rows, group_norm_rows: CudaFastRows.java) run
-// the same cases with an explicit Fast launch: warp or block per row, threads, elements a thread,
+// (softmax_rows, softmax_rows_backward, layer_norm_rows, group_norm_rows and both norms' dX:
+// CudaFastRows.java) run the same cases with an explicit Fast launch, and with it the dense
+// parameter gradient kernels (layer_norm_rows_param_grads; group_norm_rows_param_partials and
+// group_norm_param_grads_sum where S >= 32): warp or block per row, threads, elements a thread,
 // vectors, odd storage offsets. Every output lives in guarded storage: nothing outside its logical
 // elements may change.
 //
@@ -146,15 +148,27 @@ static void layerNorm(const std::vector<int>& shape, const std::vector<int>& xSt
     expect(cas, "out", out, y, yMag, rtol);
 
     // backward from the stored statistics (as the program runs it)
-    View<X> dY = randomView<X>(shape, xSt), dX = output<X>(shape, outSt);
+    // the register kernel holds x and dY, so its variants stop at N = 32 (float64 16): longer rows' dX runs the generic kernel
+    const Fast* fastBack = fast && fast->N <= (sizeof(X) == 4 ? 32 : 16) ? fast : nullptr;
+    View<X> dY = randomView<X>(shape, xSt, 1, 0, off), dX = output<X>(shape, outSt, off);
     View<X> dGamma = output<X>(trailShape, contiguous(trailShape)), dBeta = output<X>(trailShape, contiguous(trailShape));
     for (long i = 0; i < dGamma.n(); ++i) { dGamma.st[dGamma.at(i)] = 0; dBeta.st[dBeta.at(i)] = 0; }  // CudaElementwise.fill(0)
     Geom<5> rb = geom<5>(leadShape, {st(dY, true), st(x, true), mean.strides, rstd.strides, st(dX, true)});
     Geom<4> ib = geom<4>(trailShape, {st(dY, false), st(x, false), affine ? gamma.strides : zeros(nd), st(dX, false)});
-    jdhost::launch((unsigned)std::max(1, rows), rowBlock(D), [&] {
-        if constexpr (sizeof(X) == 4) layer_norm_backward_f32(rb, ib, D, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
-        else layer_norm_backward_f64(rb, ib, D, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
-    });
+    if (fastBack) {  // CudaFastRows.layerNormBackward, with the forward's launch
+        withN(fast->N, [&](auto n) {
+            if constexpr (decltype(n)::value <= (sizeof(X) == 4 ? 32 : 16))
+                jdhost::launch(fast->grid(rows), fast->P, [&] {
+                    layer_norm_rows_backward<X, decltype(n)::value>(rows, D, dY.stride(0), x.stride(0), mean.stride(0), rstd.stride(0), dX.stride(0),
+                                                                    fast->warp, fast->vec, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
+                });
+        });
+    } else {
+        jdhost::launch((unsigned)std::max(1, rows), rowBlock(D), [&] {
+            if constexpr (sizeof(X) == 4) layer_norm_backward_f32(rb, ib, D, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
+            else layer_norm_backward_f64(rb, ib, D, dY.ptr(), x.ptr(), gp, mean.ptr(), rstd.ptr(), dX.ptr());
+        });
+    }
     Geom<4> rp = geom<4>(leadShape, {st(dY, true), st(x, true), mean.strides, rstd.strides});
     Geom<4> ip = geom<4>(trailShape, {st(dY, false), st(x, false), dGamma.strides, dBeta.strides});
     int block = ELEMENTWISE_BLOCK, gridX = (D + block - 1) / block;
@@ -162,7 +176,12 @@ static void layerNorm(const std::vector<int>& shape, const std::vector<int>& xSt
     int chunks = (int)std::max(1L, std::min(std::min((want + gridX - 1) / gridX, (long)rows), 1024L));
     int perChunk = (rows + chunks - 1) / chunks;
     chunks = (rows + perChunk - 1) / perChunk;
-    jdhost::launch(jd_dim3{(unsigned)gridX, (unsigned)chunks, 1}, block, [&] {
+    if (fast)  // CudaFastRows.layerNormParamGradRows: the same chunks, rows by their spacings
+        jdhost::launch(jd_dim3{(unsigned)gridX, (unsigned)chunks, 1}, block, [&] {
+            if constexpr (sizeof(X) == 4) layer_norm_rows_param_grads_f32(rows, perChunk, D, dY.stride(0), x.stride(0), mean.stride(0), rstd.stride(0), dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), dGamma.ptr(), dBeta.ptr());
+            else layer_norm_rows_param_grads_f64(rows, perChunk, D, dY.stride(0), x.stride(0), mean.stride(0), rstd.stride(0), dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), dGamma.ptr(), dBeta.ptr());
+        });
+    else jdhost::launch(jd_dim3{(unsigned)gridX, (unsigned)chunks, 1}, block, [&] {
         if constexpr (sizeof(X) == 4) layer_norm_param_grads_f32(rp, rows, perChunk, ip, D, dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), dGamma.ptr(), dBeta.ptr());
         else layer_norm_param_grads_f64(rp, rows, perChunk, ip, D, dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), dGamma.ptr(), dBeta.ptr());
     });
@@ -187,7 +206,7 @@ static void layerNorm(const std::vector<int>& shape, const std::vector<int>& xSt
     expect(cas, "dX", dX, dx, dxMag, rtol);
     expect(cas, "dGamma", dGamma, dg, dgMag, rtol);
     expect(cas, "dBeta", dBeta, db, dbMag, rtol);
-    std::printf("%s %s chunks%d\n", failures > before ? "FAIL" : "ok  ", cas.c_str(), chunks);
+    std::printf("%s %s chunks%d%s\n", failures > before ? "FAIL" : "ok  ", cas.c_str(), chunks, fast && !fastBack ? " (generic dX)" : "");
 }
 
 // ---- group norm ---------------------------------------------------------------------------------
@@ -284,10 +303,27 @@ static void groupNorm(const std::vector<int>& shape, const std::vector<int>& xSt
         });
     }
     Geom<2> sg2 = geom<2>(spatial, {sp(x), sp(dY)});
-    jdhost::launch((unsigned)C, rowBlock((long)N * S), [&] {
-        if constexpr (sizeof(X) == 4) group_norm_param_grads_f32(sg2, N, S, C, G, stb, dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), dGamma.ptr(), dGamma.stride(0), dBeta.ptr(), dBeta.stride(0));
-        else group_norm_param_grads_f64(sg2, N, S, C, G, stb, dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), dGamma.ptr(), dGamma.stride(0), dBeta.ptr(), dBeta.stride(0));
-    });
+    int chunks = 0;
+    if (fast && S >= 32) {  // CudaFastRows.groupNormParamGradSamples: (channel, sample chunk) partials, then their sum in order
+        int warps = 256 / 32;
+        chunks = (int)std::max(1L, std::min(((long)H200 * 8 + C - 1) / C, (long)(N + warps - 1) / warps));
+        int nPer = (N + chunks - 1) / chunks;
+        chunks = (N + nPer - 1) / nPer;
+        std::vector<double> part(2 * chunks * C, std::nan(""));
+        jdhost::launch(jd_dim3{(unsigned)C, (unsigned)chunks, 1}, 256, [&] {
+            if constexpr (sizeof(X) == 4) group_norm_rows_param_partials_f32(N, S, C, G, nPer, fast->vec, mean.stride(0), mean.stride(1), rstd.stride(0), rstd.stride(1), dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), part.data());
+            else group_norm_rows_param_partials_f64(N, S, C, G, nPer, fast->vec, mean.stride(0), mean.stride(1), rstd.stride(0), rstd.stride(1), dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), part.data());
+        });
+        jdhost::launch((unsigned)((C + ELEMENTWISE_BLOCK - 1) / ELEMENTWISE_BLOCK), ELEMENTWISE_BLOCK, [&] {
+            if constexpr (sizeof(X) == 4) group_norm_param_grads_sum_f32(C, chunks, part.data(), dGamma.ptr(), dGamma.stride(0), dBeta.ptr(), dBeta.stride(0));
+            else group_norm_param_grads_sum_f64(C, chunks, part.data(), dGamma.ptr(), dGamma.stride(0), dBeta.ptr(), dBeta.stride(0));
+        });
+    } else {
+        jdhost::launch((unsigned)C, rowBlock((long)N * S), [&] {
+            if constexpr (sizeof(X) == 4) group_norm_param_grads_f32(sg2, N, S, C, G, stb, dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), dGamma.ptr(), dGamma.stride(0), dBeta.ptr(), dBeta.stride(0));
+            else group_norm_param_grads_f64(sg2, N, S, C, G, stb, dY.ptr(), x.ptr(), mean.ptr(), rstd.ptr(), dGamma.ptr(), dGamma.stride(0), dBeta.ptr(), dBeta.stride(0));
+        });
+    }
     std::vector<double> dyv = dY.values(), mv = mean.values(), rv = rstd.values();  // mean/rstd views are [N, G] logical
     std::vector<double> dx(x.n()), dxMag(x.n()), dg(C, 0), dgMag(C, 0), db(C, 0), dbMag(C, 0);
     for (int n = 0; n < N; ++n) for (int g = 0; g < G; ++g) {
@@ -309,7 +345,7 @@ static void groupNorm(const std::vector<int>& shape, const std::vector<int>& xSt
     expect(cas, "dX", dX, dx, dxMag, rtol);
     expect(cas, "dGamma", dGamma, dg, dgMag, rtol);
     expect(cas, "dBeta", dBeta, db, dbMag, rtol);
-    std::printf("%s %s\n", failures > before ? "FAIL" : "ok  ", cas.c_str());
+    std::printf("%s %s%s\n", failures > before ? "FAIL" : "ok  ", cas.c_str(), chunks ? (" param chunks" + std::to_string(chunks)).c_str() : "");
 }
 
 // ---- softmax ------------------------------------------------------------------------------------
@@ -455,6 +491,12 @@ int main(int argc, char** argv) {
     groupNorm<double>({2, 6, 4, 10}, C({2, 6, 4, 10}), 3, true, dr, &b16dv);
     Fast b32v{false, 512, 32, true, 0};
     groupNorm<float>({1, 8, 40, 40}, C({1, 8, 40, 40}), 1, false, fr, &b32v);
+    // parameter gradients over several sample chunks (the last one short), scalar (odd offset) and vectors
+    groupNorm<float>({20, 4, 6, 6}, C({20, 4, 6, 6}), 2, true, fr, &w4);
+    groupNorm<double>({19, 2, 8, 8}, C({19, 2, 8, 8}), 1, true, dr, &w8d);
+    // layer norm dX and parameter gradients: many rows in chunks, a partial last block of warps
+    layerNorm<float>({301, 40}, C({301, 40}), 1, true, false, fr, &w4v);
+    layerNorm<double>({7, 33}, C({7, 33}), 1, true, false, dr, &w4);
     std::printf(failures ? "FAILED (%d)\n" : "all passed\n", failures);
     return failures ? 1 : 0;
 }

@@ -24,7 +24,10 @@
 // held in registers by a warp (warpRows, M <= 32*N) or a block (common.cuh, "runs held in
 // registers"; float4 / double2 when vec). Two-pass statistics from the registers (team_stats: T
 // partials of N values, double team sums), then out = ((x - hi) - lo) * rstd * γ + β in T.
-// Bytes moved: 2*numel*s (one read, one write) plus γ/β (L1/L2 resident).
+// Bytes moved: 2*numel*s (one read, one write) plus γ/β (L1/L2 resident). layer_norm_rows_backward
+// does for layer norm's dX what group_norm_rows_backward does for group norm's; the dense parameter
+// gradients (layer_norm_rows_param_grads, group_norm_rows_param_partials + group_norm_param_grads_sum)
+// read dY and x once more: 2*numel*s.
 #include "common.cuh"
 
 // ---- layer norm --------------------------------------------------------------------------------
@@ -449,3 +452,173 @@ JD_GROUP_NORM_ROWS_BACKWARD(f32, float, 32, 512)
 JD_GROUP_NORM_ROWS_BACKWARD(f64, double, 4, 1024)
 JD_GROUP_NORM_ROWS_BACKWARD(f64, double, 8, 1024)
 JD_GROUP_NORM_ROWS_BACKWARD(f64, double, 16, 512)
+
+// ---- register kernels (layer norm dX) and the dense parameter gradients ---------------------------
+
+// layer norm dX: rows of dY, x, dX contiguous (D elements) at r*ldy, r*ldx, r*ldd, mean/rstd at
+// r*ldm, r*ldr, γ dense [D] or null. Both inputs held (2N registers), as group_norm_rows_backward:
+// g = dY*γ, xh = (x - mean)*rstd, dX = rstd*(g - mean(g) - xh*mean(g*xh)), the means over the row.
+// Bytes moved: 3*R*D*s (two reads, one write) plus γ (L2 resident).
+template <typename T, int N>
+__device__ void layer_norm_rows_backward(int R, int D, int ldy, int ldx, int ldm, int ldr, int ldd, int warpRows, int vec,
+                                         const T* dY, const T* x, const T* gamma, const T* mean, const T* rstd, T* dX) {
+    __shared__ double scratch[32];
+    Team tm;
+    if (!team_of(warpRows, R, tm)) return;
+    bool vv = vec != 0;
+    T xv[N], gv[N];
+    team_load(x + tm.row * ldx, D, tm, vv, (T)0, xv);
+    team_load(dY + tm.row * ldy, D, tm, vv, (T)0, gv);  // 0 past D: adds nothing to either sum
+    T mu = mean[tm.row * ldm], rt = rstd[tm.row * ldr];
+    if (gamma) {
+        const int V = Vec16<T>::n;
+        if (vv) {
+#pragma unroll
+            for (int i = 0; i < N; i += V) {
+                int j = team_pos<T>(i, tm, true);
+                if (j < D) {
+                    T gg[V];
+                    load16(gamma + j, gg);
+#pragma unroll
+                    for (int l = 0; l < V; ++l) gv[i + l] *= gg[l];
+                }
+            }
+        } else {
+#pragma unroll
+            for (int i = 0; i < N; ++i) {
+                int j = team_pos<T>(i, tm, false);
+                if (j < D) gv[i] *= gamma[j];
+            }
+        }
+    }
+#pragma unroll
+    for (int i = 0; i < N; ++i) xv[i] = (xv[i] - mu) * rt;
+    T s1 = tree_sum<N, T>([&](int i) { return gv[i]; }, 0);
+    T s2 = tree_sum<N, T>([&](int i) { return gv[i] * xv[i]; }, 0);
+    T m1 = (T)(team_reduce((double)s1, SumOp(), 0.0, tm, scratch) / D);
+    T m2 = (T)(team_reduce((double)s2, SumOp(), 0.0, tm, scratch) / D);
+#pragma unroll
+    for (int i = 0; i < N; ++i) gv[i] = rt * (gv[i] - m1 - xv[i] * m2);
+    team_store(dX + tm.row * ldd, D, tm, vv, gv);
+}
+
+// layer norm dGamma, dBeta [D] dense, zero on entry: as layer_norm_param_grads (thread j over D,
+// blockIdx.y over row chunks, atomics), with row r of dY, x at r*ldy, r*ldx (dense over D), mean,
+// rstd at r*ldm, r*ldr: one multiply per row instead of Geom div/mod per element. Coalesced: a
+// warp reads 32 consecutive elements of a row. Bytes moved: 2*R*D*s.
+template <typename T>
+__device__ void layer_norm_rows_param_grads(int R, int rowsPerChunk, int D, int ldy, int ldx, int ldm, int ldr, const T* dY,
+                                            const T* x, const T* mean, const T* rstd, T* dGamma, T* dBeta) {
+    int j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= D) return;
+    int lo = blockIdx.y * rowsPerChunk, hi = min(R, lo + rowsPerChunk);
+    double sg = 0, sb = 0;
+    for (int r = lo; r < hi; ++r) {
+        double g = (double)dY[(i64)r * ldy + j];
+        double xh = ((double)x[(i64)r * ldx + j] - (double)mean[(i64)r * ldm]) * (double)rstd[(i64)r * ldr];
+        sg += g * xh;
+        sb += g;
+    }
+    atomicAdd(dGamma + j, (T)sg);
+    atomicAdd(dBeta + j, (T)sb);
+}
+
+// group norm dGamma, dBeta of dense x, dY [N, C, S] (S >= 32), first pass: block (c, y) sums
+// dY*xh and dY over channel c of samples [y*nPer, (y+1)*nPer) into part[y*C + c] and
+// part[(Y + y)*C + c] (double, Y = gridDim.y). Warp w takes samples lo + w, lo + w + warps, ...:
+// each (n, c) run of S contiguous elements with its (n, g) mean/rstd loaded once, the lanes
+// striding over it (16-byte vectors when vec: S whole vectors, x and dY aligned). Partials are
+// written, not accumulated: the second pass sums them in a fixed order, so results are the same
+// run to run. Bytes moved: 2*N*C*S*s plus 2*Y*C doubles.
+template <typename T>
+__device__ void group_norm_rows_param_partials(int N, int S, int C, int G, int nPer, int vec, int mSn, int mSg, int rSn,
+                                               int rSg, const T* dY, const T* x, const T* mean, const T* rstd, double* part) {
+    __shared__ double scratch[32];
+    int c = blockIdx.x, g = c / (C / G), lane = threadIdx.x & 31, warps = blockDim.x >> 5;
+    int lo = blockIdx.y * nPer, hi = min(N, lo + nPer);
+    double sg = 0, sb = 0;
+    for (int n = lo + (int)(threadIdx.x >> 5); n < hi; n += warps) {
+        i64 base = ((i64)n * C + c) * S;
+        const T* xr = x + base;
+        const T* yr = dY + base;
+        T mu = mean[n * mSn + g * mSg], rt = rstd[n * rSn + g * rSg];
+        T pg = 0, pb = 0;  // this run's partials in T (at most S/32 terms), then added in double
+        if (vec) {
+            const int V = Vec16<T>::n;
+            for (int j = lane * V; j < S; j += 32 * V) {
+                T xx[V], yy[V];
+                load16(xr + j, xx);
+                load16(yr + j, yy);
+#pragma unroll
+                for (int l = 0; l < V; ++l) {
+                    pg += yy[l] * ((xx[l] - mu) * rt);
+                    pb += yy[l];
+                }
+            }
+        } else {
+            for (int j = lane; j < S; j += 32) {
+                T yy = yr[j];
+                pg += yy * ((xr[j] - mu) * rt);
+                pb += yy;
+            }
+        }
+        sg += (double)pg;
+        sb += (double)pb;
+    }
+    sg = block_reduce(sg, SumOp(), 0.0, scratch);
+    sb = block_reduce(sb, SumOp(), 0.0, scratch);
+    if (threadIdx.x == 0) {
+        part[(i64)blockIdx.y * C + c] = sg;
+        part[(i64)(gridDim.y + blockIdx.y) * C + c] = sb;
+    }
+}
+
+// second pass: thread c sums its Y partials in order y = 0 .. Y-1
+template <typename T>
+__device__ void group_norm_param_grads_sum(int C, int Y, const double* part, T* dGamma, int gStride, T* dBeta, int bStride) {
+    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= C) return;
+    double sg = 0, sb = 0;
+    for (int y = 0; y < Y; ++y) {
+        sg += part[(i64)y * C + c];
+        sb += part[(i64)(Y + y) * C + c];
+    }
+    dGamma[(i64)c * gStride] = (T)sg;
+    dBeta[(i64)c * bStride] = (T)sb;
+}
+
+#define JD_NORM_DENSE_GRADS(sfx, T)                                                                    \
+    extern "C" __global__ void layer_norm_rows_param_grads_##sfx(int R, int rowsPerChunk, int D, int ldy, int ldx, \
+                                                                 int ldm, int ldr, const T* dY, const T* x, \
+                                                                 const T* mean, const T* rstd, T* dGamma, \
+                                                                 T* dBeta) {                           \
+        layer_norm_rows_param_grads<T>(R, rowsPerChunk, D, ldy, ldx, ldm, ldr, dY, x, mean, rstd, dGamma, dBeta); \
+    }                                                                                                  \
+    extern "C" __global__ void group_norm_rows_param_partials_##sfx(int N, int S, int C, int G, int nPer, int vec, \
+                                                                    int mSn, int mSg, int rSn, int rSg,  \
+                                                                    const T* dY, const T* x, const T* mean, \
+                                                                    const T* rstd, double* part) {      \
+        group_norm_rows_param_partials<T>(N, S, C, G, nPer, vec, mSn, mSg, rSn, rSg, dY, x, mean, rstd, part); \
+    }                                                                                                  \
+    extern "C" __global__ void group_norm_param_grads_sum_##sfx(int C, int Y, const double* part, T* dGamma, \
+                                                                int gStride, T* dBeta, int bStride) {   \
+        group_norm_param_grads_sum<T>(C, Y, part, dGamma, gStride, dBeta, bStride);                    \
+    }
+
+JD_NORM_DENSE_GRADS(f32, float)
+JD_NORM_DENSE_GRADS(f64, double)
+
+#define JD_LAYER_NORM_ROWS_BACKWARD(sfx, T, N, B)                                                      \
+    extern "C" __global__ void __launch_bounds__(B) layer_norm_rows_backward_##sfx##_n##N(             \
+        int R, int D, int ldy, int ldx, int ldm, int ldr, int ldd, int warpRows, int vec, const T* dY, const T* x, \
+        const T* gamma, const T* mean, const T* rstd, T* dX) {                                         \
+        layer_norm_rows_backward<T, N>(R, D, ldy, ldx, ldm, ldr, ldd, warpRows, vec, dY, x, gamma, mean, rstd, dX); \
+    }
+
+JD_LAYER_NORM_ROWS_BACKWARD(f32, float, 4, 1024)
+JD_LAYER_NORM_ROWS_BACKWARD(f32, float, 8, 1024)
+JD_LAYER_NORM_ROWS_BACKWARD(f32, float, 16, 1024)
+JD_LAYER_NORM_ROWS_BACKWARD(f32, float, 32, 512)
+JD_LAYER_NORM_ROWS_BACKWARD(f64, double, 4, 1024)
+JD_LAYER_NORM_ROWS_BACKWARD(f64, double, 8, 1024)
+JD_LAYER_NORM_ROWS_BACKWARD(f64, double, 16, 512)

@@ -33,7 +33,9 @@ record CudaFastRows(String kernel, boolean warpRows, boolean vec, int perThread,
         GROUP_NORM("group_norm_rows_", LAYER_NORM.f32, LAYER_NORM.f64),
         /** dX only: x and dY both held, so half the elements of the forward's variants. */
         GROUP_NORM_BACKWARD("group_norm_rows_backward_", new int[][]{{4, 1024}, {8, 1024}, {16, 1024}, {32, 512}},
-                new int[][]{{4, 1024}, {8, 1024}, {16, 512}});
+                new int[][]{{4, 1024}, {8, 1024}, {16, 512}}),
+        /** Layer norm dX: x and dY held, the variants of group norm's dX. */
+        LAYER_NORM_BACKWARD("layer_norm_rows_backward_", GROUP_NORM_BACKWARD.f32, GROUP_NORM_BACKWARD.f64);
 
         final String prefix;
         final int[][] f32, f64;
@@ -165,6 +167,66 @@ record CudaFastRows(String kernel, boolean warpRows, boolean vec, int perThread,
         int s = numel(Arrays.copyOfRange(shape, 2, shape.length)), len = shape[1] / groups * s;
         boolean vec = vectorizable(dt, s, new int[]{len}, addresses);
         return plan(Family.GROUP_NORM_BACKWARD, dt, shape[0] * groups, len, vec, new int[]{len, len, len});
+    }
+
+    /**
+     * Layer norm dX over the {@code nd} trailing dims: dY, x and dX dense over them (same order), γ
+     * (strides null when absent) dense too, the leading dims evenly spaced; ld = (dY, x, mean, rstd, dX).
+     * Addresses dY, x, dX, γ.
+     */
+    static CudaFastRows layerNormBackward(DType dt, int[] shape, int nd, int[] dYSt, int[] xSt, int[] dXSt, int[] meanSt, int[] rstdSt,
+                                          int[] gammaSt, long... addresses) {
+        int lead = shape.length - nd;
+        int[] leadShape = Arrays.copyOfRange(shape, 0, lead), trailShape = Arrays.copyOfRange(shape, lead, shape.length);
+        int len = numel(trailShape);
+        if (!CudaGeometry.of(trailShape, Arrays.copyOfRange(dYSt, lead, shape.length), Arrays.copyOfRange(xSt, lead, shape.length),
+                Arrays.copyOfRange(dXSt, lead, shape.length)).isDense())
+            return null;
+        if (gammaSt != null && !CudaGeometry.of(trailShape, gammaSt).isDense()) return null;
+        int[] ld = spacing(leadShape, len, Arrays.copyOfRange(dYSt, 0, lead), Arrays.copyOfRange(xSt, 0, lead), meanSt, rstdSt,
+                Arrays.copyOfRange(dXSt, 0, lead));
+        if (ld == null) return null;
+        boolean vec = vectorizable(dt, len, new int[]{ld[0], ld[1], ld[4]}, addresses);
+        return plan(Family.LAYER_NORM_BACKWARD, dt, numel(leadShape), len, vec, ld);
+    }
+
+    /**
+     * Layer norm dGamma/dBeta without Geom (layer_norm_rows_param_grads): dY and x dense over the
+     * {@code nd} trailing dims, dGamma and dBeta dense, the leading dims evenly spaced. The spacings
+     * (dY, x, mean, rstd), or null for the generic kernel.
+     */
+    static int[] layerNormParamGradRows(DType dt, int[] shape, int nd, int[] dYSt, int[] xSt, int[] meanSt, int[] rstdSt, int[] dGammaSt,
+                                        int[] dBetaSt) {
+        if (dt != DType.FLOAT32 && dt != DType.FLOAT64) return null;
+        int lead = shape.length - nd;
+        int[] leadShape = Arrays.copyOfRange(shape, 0, lead), trailShape = Arrays.copyOfRange(shape, lead, shape.length);
+        if (!CudaGeometry.of(trailShape, Arrays.copyOfRange(dYSt, lead, shape.length), Arrays.copyOfRange(xSt, lead, shape.length), dGammaSt,
+                dBetaSt).isDense())
+            return null;
+        return spacing(leadShape, numel(trailShape), Arrays.copyOfRange(dYSt, 0, lead), Arrays.copyOfRange(xSt, 0, lead), meanSt, rstdSt);
+    }
+
+    /** Spatial runs shorter than this leave most of a warp idle in group_norm_rows_param_partials: generic kernel. */
+    static final int GN_PARAM_MIN_SPATIAL = 32;
+    /** Threads of a group_norm_rows_param_partials block (a warp per (n, c) run). */
+    static final int GN_PARAM_BLOCK = 256;
+
+    /**
+     * Group norm dGamma/dBeta by (channel, sample chunk) partials and a fixed-order sum: x and dY
+     * dense [N, C, S...] with S ≥ {@value #GN_PARAM_MIN_SPATIAL}, float32/float64. Returns samples a
+     * block (nPer), chosen so that C · ⌈N / nPer⌉ blocks of {@value #GN_PARAM_BLOCK} fill
+     * {@code sms} multiprocessors eight deep, each block at least a run per warp; or 0 when the
+     * generic kernel runs.
+     */
+    static int groupNormParamGradSamples(DType dt, int[] shape, int[] xSt, int[] dYSt, int sms) {
+        if (dt != DType.FLOAT32 && dt != DType.FLOAT64) return 0;
+        if (shape.length < 3 || !CudaGeometry.of(shape, xSt, dYSt).isDense()) return 0;
+        int n = shape[0], c = shape[1], s = numel(Arrays.copyOfRange(shape, 2, shape.length));
+        if (s < GN_PARAM_MIN_SPATIAL || n < 1 || c < 1) return 0;
+        int warps = GN_PARAM_BLOCK / LaunchConfig.WARP;
+        long want = (long) sms * 8;
+        int chunks = (int) Math.max(1, Math.min((want + c - 1) / c, (n + warps - 1) / warps));
+        return (n + chunks - 1) / chunks;
     }
 
     private static int numel(int[] shape) {

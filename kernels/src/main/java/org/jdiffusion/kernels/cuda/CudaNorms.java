@@ -1,7 +1,10 @@
 package org.jdiffusion.kernels.cuda;
 
+import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Shapes;
 import org.jdiffusion.tensor.Tensor;
+
+import java.lang.ref.Reference;
 
 import static org.jdiffusion.kernels.cuda.CudaOps.ptr;
 import static org.jdiffusion.kernels.cuda.CudaOps.sfx;
@@ -12,9 +15,10 @@ import static org.jdiffusion.kernels.cuda.CudaOps.stridesOr0;
  * Launches norm.cu. Layer norm: rows are the leading dims, the row the trailing normalised dims
  * (each a Geom, so any view works). Group norm: one block per (sample, group) over its channels
  * and spatial positions; parameter gradients per channel (group norm) or per feature with row
- * chunks accumulated atomically (layer norm). The forwards and group norm's dX of contiguous layouts
+ * chunks accumulated atomically (layer norm). The forwards and both dX of contiguous layouts
  * (float32/float64) run the register kernels instead ({@link CudaFastRows}: a warp or a block per row
- * or group).
+ * or group); dense layouts' parameter gradients run kernels without Geom (layer norm: the same row
+ * chunks and atomics; group norm: (channel, sample chunk) partials and a fixed-order sum).
  */
 final class CudaNorms {
     private CudaNorms() {}
@@ -53,22 +57,38 @@ final class CudaNorms {
             CudaElementwise.fill(c, dBeta, 0);
         }
         if (rows == 0 || d == 0) return;
-        int[] rg = CudaGeometry.of(leadShape, lead(dY, lead), lead(x, lead), mean.strides(), rstd.strides(), lead(dX, lead))
-                .pack("layerNormBackward");
-        int[] ig = CudaGeometry.of(trailShape, trail(dY, lead), trail(x, lead), stridesOr0(gamma, nd), trail(dX, lead))
-                .pack("layerNormBackward");
-        c.launch("layerNormBackward", "layer_norm_backward_" + s, LaunchConfig.rows(rows, d), rg, ig, d, ptr(dY), ptr(x), ptr(gamma),
-                ptr(mean), ptr(rstd), ptr(dX));
+        CudaFastRows f = CudaFastRows.layerNormBackward(x.dtype(), sh, nd, dY.strides(), x.strides(), dX.strides(), mean.strides(), rstd.strides(),
+                gamma == null ? null : gamma.strides(), ptr(dY), ptr(x), ptr(dX), ptr(gamma));
+        if (f != null) {
+            int[] ld = f.ld();
+            c.launch("layerNormBackward", f.kernel(), f.launch(), rows, d, ld[0], ld[1], ld[2], ld[3], ld[4], f.warpRows() ? 1 : 0,
+                    f.vec() ? 1 : 0, ptr(dY), ptr(x), ptr(gamma), ptr(mean), ptr(rstd), ptr(dX));
+        } else {
+            int[] rg = CudaGeometry.of(leadShape, lead(dY, lead), lead(x, lead), mean.strides(), rstd.strides(), lead(dX, lead))
+                    .pack("layerNormBackward");
+            int[] ig = CudaGeometry.of(trailShape, trail(dY, lead), trail(x, lead), stridesOr0(gamma, nd), trail(dX, lead))
+                    .pack("layerNormBackward");
+            c.launch("layerNormBackward", "layer_norm_backward_" + s, LaunchConfig.rows(rows, d), rg, ig, d, ptr(dY), ptr(x), ptr(gamma),
+                    ptr(mean), ptr(rstd), ptr(dX));
+        }
         if (dGamma == null) return;
-        int[] rp = CudaGeometry.of(leadShape, lead(dY, lead), lead(x, lead), mean.strides(), rstd.strides()).pack("layerNormBackward");
-        int[] ip = CudaGeometry.of(trailShape, trail(dY, lead), trail(x, lead), dGamma.strides(), dBeta.strides()).pack("layerNormBackward");
         int block = LaunchConfig.ELEMENTWISE_BLOCK, gridX = (d + block - 1) / block;
         long want = (long) c.multiprocessors() * 8;
         int chunks = (int) Math.max(1, Math.min(Math.min((want + gridX - 1) / gridX, rows), 1024));
         int perChunk = (rows + chunks - 1) / chunks;
         chunks = (rows + perChunk - 1) / perChunk;
-        c.launch("layerNormBackward", "layer_norm_param_grads_" + s, new LaunchConfig(gridX, chunks, block), rp, rows, perChunk, ip, d,
-                ptr(dY), ptr(x), ptr(mean), ptr(rstd), ptr(dGamma), ptr(dBeta));
+        LaunchConfig lc = new LaunchConfig(gridX, chunks, block);
+        int[] pl = CudaFastRows.layerNormParamGradRows(x.dtype(), sh, nd, dY.strides(), x.strides(), mean.strides(), rstd.strides(),
+                dGamma.strides(), dBeta.strides());
+        if (pl != null) {
+            c.launch("layerNormBackward", "layer_norm_rows_param_grads_" + s, lc, rows, perChunk, d, pl[0], pl[1], pl[2], pl[3], ptr(dY),
+                    ptr(x), ptr(mean), ptr(rstd), ptr(dGamma), ptr(dBeta));
+            return;
+        }
+        int[] rp = CudaGeometry.of(leadShape, lead(dY, lead), lead(x, lead), mean.strides(), rstd.strides()).pack("layerNormBackward");
+        int[] ip = CudaGeometry.of(trailShape, trail(dY, lead), trail(x, lead), dGamma.strides(), dBeta.strides()).pack("layerNormBackward");
+        c.launch("layerNormBackward", "layer_norm_param_grads_" + s, lc, rp, rows, perChunk, ip, d, ptr(dY), ptr(x), ptr(mean), ptr(rstd),
+                ptr(dGamma), ptr(dBeta));
     }
 
     /** GnStrides of norm.cu: (n, c) strides of x, out|dX, dY, gamma (c only), mean, rstd (n, g). */
@@ -119,6 +139,21 @@ final class CudaNorms {
             c.launch("groupNormBackward", "group_norm_backward_" + k, LaunchConfig.rows(n * groups, (long) ch / groups * s), sg3, s, ch,
                     groups, st, ptr(dY), ptr(x), ptr(gamma), ptr(mean), ptr(rstd), ptr(dX));
         if (dGamma == null) return;
+        int nPer = CudaFastRows.groupNormParamGradSamples(x.dtype(), sh, x.strides(), dY.strides(), c.multiprocessors());
+        if (nPer > 0) {
+            // partials per (channel, chunk of nPer samples) in double, summed in a fixed order: same result every run
+            int chunks = (n + nPer - 1) / nPer;
+            boolean vec = CudaFastRows.vectorizable(x.dtype(), s, new int[]{s}, ptr(x), ptr(dY));
+            CudaStorage part = new CudaStorage(c, DType.FLOAT64, 2 * chunks * ch);
+            c.launch("groupNormBackward", "group_norm_rows_param_partials_" + k, new LaunchConfig(ch, chunks, CudaFastRows.GN_PARAM_BLOCK), n, s,
+                    ch, groups, nPer, vec ? 1 : 0, mean.stride(0), mean.stride(1), rstd.stride(0), rstd.stride(1), ptr(dY), ptr(x), ptr(mean),
+                    ptr(rstd), part.address());
+            int block = LaunchConfig.ELEMENTWISE_BLOCK;
+            c.launch("groupNormBackward", "group_norm_param_grads_sum_" + k, new LaunchConfig((ch + block - 1) / block, 1, block), ch, chunks,
+                    part.address(), ptr(dGamma), dGamma.stride(0), ptr(dBeta), dBeta.stride(0));
+            Reference.reachabilityFence(part);
+            return;
+        }
         int[] sg2 = CudaGeometry.of(spatial, slice(x.strides(), 2, r), slice(dY.strides(), 2, r)).pack("groupNormBackward");
         c.launch("groupNormBackward", "group_norm_param_grads_" + k, LaunchConfig.rows(ch, (long) n * s), sg2, n, s, ch, groups, st,
                 ptr(dY), ptr(x), ptr(mean), ptr(rstd), ptr(dGamma), dGamma.stride(0), ptr(dBeta), dBeta.stride(0));

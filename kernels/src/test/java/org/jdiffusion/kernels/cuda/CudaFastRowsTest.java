@@ -68,6 +68,60 @@ class CudaFastRowsTest {
         assertNull(CudaFastRows.groupNormBackward(FLOAT32, gn, 32, contiguous(gn), contiguous(gn), contiguous(gn), A, A, A));
         // dY transposed: generic
         assertNull(CudaFastRows.groupNormBackward(FLOAT32, gs, 8, contiguous(gs), new int[]{25088, 784, 1, 28}, contiguous(gs), A, A, A));
+        // its dGamma/dBeta: 32 channels × 16 chunks of 8 samples (a warp per (n, c) run) on 132 SMs
+        assertEquals(8, CudaFastRows.groupNormParamGradSamples(FLOAT32, gs, contiguous(gs), contiguous(gs), 132));
+        // [64, 256, 64, 64]: 256 channels × 5 chunks of 13 samples (the last 12)
+        assertEquals(13, CudaFastRows.groupNormParamGradSamples(FLOAT32, gn, contiguous(gn), contiguous(gn), 132));
+    }
+
+    @Test void layerNormBackwardTakesTheRegisterKernelsForDenseRowsOnly() {
+        int[] a = {65536, 1024}, b = {8192, 4096}, one = {1};
+        // [65536, 1024]: a warp per row, 32 floats of x and of dY a lane
+        CudaFastRows p = CudaFastRows.layerNormBackward(FLOAT32, a, 1, contiguous(a), contiguous(a), contiguous(a), one, one, one, A, A, A, A);
+        assertEquals("layer_norm_rows_backward_f32_n32", p.kernel());
+        assertTrue(p.warpRows() && p.vec());
+        assertArrayEquals(new int[]{1024, 1024, 1, 1, 1024}, p.ld());
+        assertEquals(new LaunchConfig(16384, 1, 128), p.launch());
+        // [8192, 4096]: a block of 256 per row, 16 each; float64 the same block with n16
+        p = CudaFastRows.layerNormBackward(FLOAT32, b, 1, contiguous(b), contiguous(b), contiguous(b), one, one, one, A, A, A, A);
+        assertEquals("layer_norm_rows_backward_f32_n16", p.kernel());
+        assertEquals(new LaunchConfig(8192, 1, 256), p.launch());
+        assertEquals("layer_norm_rows_backward_f64_n16",
+                CudaFastRows.layerNormBackward(FLOAT64, b, 1, contiguous(b), contiguous(b), contiguous(b), one, one, one, A, A, A, A).kernel());
+        // dX misaligned: scalar; γ absent: still taken
+        assertFalse(CudaFastRows.layerNormBackward(FLOAT32, b, 1, contiguous(b), contiguous(b), contiguous(b), one, one, one, A, A, A + 4, A).vec());
+        assertNotNull(CudaFastRows.layerNormBackward(FLOAT32, b, 1, contiguous(b), contiguous(b), contiguous(b), one, one, null, A, A, A, 0));
+        // rows of 16385 floats (8193 doubles) exceed what x and dY in registers allow
+        int[] f = {4, 16385}, e = {4, 8193};
+        assertNotNull(CudaFastRows.layerNormBackward(FLOAT32, new int[]{4, 16384}, 1, contiguous(4, 16384), contiguous(4, 16384),
+                contiguous(4, 16384), one, one, one, A, A, A, A));
+        assertNull(CudaFastRows.layerNormBackward(FLOAT32, f, 1, contiguous(f), contiguous(f), contiguous(f), one, one, one, A, A, A, A));
+        assertNull(CudaFastRows.layerNormBackward(FLOAT64, e, 1, contiguous(e), contiguous(e), contiguous(e), one, one, one, A, A, A, A));
+        // dY transposed, γ strided, or rows not evenly spaced: generic
+        int[] t = {4, 6};
+        assertNull(CudaFastRows.layerNormBackward(FLOAT32, t, 1, new int[]{1, 4}, contiguous(t), contiguous(t), one, one, one, A, A, A, A));
+        assertNull(CudaFastRows.layerNormBackward(FLOAT32, t, 1, contiguous(t), contiguous(t), contiguous(t), one, one, new int[]{2}, A, A, A, A));
+        int[] u = {2, 3, 8};
+        assertNull(CudaFastRows.layerNormBackward(FLOAT32, u, 1, new int[]{32, 8, 1}, contiguous(u), contiguous(u), new int[]{3, 1}, new int[]{3, 1},
+                one, A, A, A, A));
+        // parameter gradients: dense rows and dense dGamma/dBeta only, any row length
+        assertArrayEquals(new int[]{4096, 4096, 1, 1},
+                CudaFastRows.layerNormParamGradRows(FLOAT32, b, 1, contiguous(b), contiguous(b), one, one, one, one));
+        assertNotNull(CudaFastRows.layerNormParamGradRows(FLOAT32, f, 1, contiguous(f), contiguous(f), one, one, one, one));
+        assertNull(CudaFastRows.layerNormParamGradRows(FLOAT32, t, 1, contiguous(t), contiguous(t), one, one, new int[]{2}, one));
+        assertNull(CudaFastRows.layerNormParamGradRows(FLOAT32, t, 1, new int[]{1, 4}, contiguous(t), one, one, one, one));
+        assertNull(CudaFastRows.layerNormParamGradRows(DType.FLOAT16, t, 1, contiguous(t), contiguous(t), one, one, one, one));
+    }
+
+    @Test void groupNormParameterGradientsChunkSamplesForDenseLayoutsWithLongSpatialRuns() {
+        int[] s = {20, 2, 6, 6}, shortS = {64, 4, 5, 6}, flat = {64, 8};
+        assertEquals(7, CudaFastRows.groupNormParamGradSamples(FLOAT32, s, contiguous(s), contiguous(s), 132));  // 3 chunks of 7, 7, 6
+        int[] wide = {20, 8, 6, 6};
+        assertEquals(20, CudaFastRows.groupNormParamGradSamples(FLOAT32, wide, contiguous(wide), contiguous(wide), 1));  // 8 blocks for 1 SM: one chunk
+        assertEquals(0, CudaFastRows.groupNormParamGradSamples(FLOAT32, shortS, contiguous(shortS), contiguous(shortS), 132));  // S = 30
+        assertEquals(0, CudaFastRows.groupNormParamGradSamples(FLOAT32, flat, contiguous(flat), contiguous(flat), 132));  // no spatial dims
+        assertEquals(0, CudaFastRows.groupNormParamGradSamples(FLOAT32, s, contiguous(s), new int[]{72, 36, 1, 6}, 132));  // dY transposed
+        assertEquals(0, CudaFastRows.groupNormParamGradSamples(DType.BFLOAT16, s, contiguous(s), contiguous(s), 132));
     }
 
     @Test void everyPlanCoversItsRunWithinItsVariantsThreadLimit() {
@@ -162,6 +216,16 @@ class CudaFastRowsTest {
             n++;
         }
         assertEquals(Family.GROUP_NORM_BACKWARD.f32.length + Family.GROUP_NORM_BACKWARD.f64.length, n);
+        Matcher lb = Pattern.compile("(?m)^JD_LAYER_NORM_ROWS_BACKWARD\\((f32|f64), \\w+, (\\d+), (\\d+)\\)").matcher(src);
+        n = 0;
+        while (lb.find()) {
+            int[][] table = Family.LAYER_NORM_BACKWARD.variants(lb.group(1).equals("f32") ? FLOAT32 : FLOAT64);
+            boolean found = false;
+            for (int[] v : table) found |= v[0] == Integer.parseInt(lb.group(2)) && v[1] == Integer.parseInt(lb.group(3));
+            assertTrue(found, lb.group() + " is not in CudaFastRows.Family.LAYER_NORM_BACKWARD");
+            n++;
+        }
+        assertEquals(Family.LAYER_NORM_BACKWARD.f32.length + Family.LAYER_NORM_BACKWARD.f64.length, n);
         String sm = Files.readString(CudaSourcesTest.DIR.resolve("softmax.cu"));
         assertTrue(sm.contains("__launch_bounds__(1024) softmax_rows_##sfx") && sm.contains("__launch_bounds__(1024) softmax_rows_backward_##sfx"));
         for (Family f : new Family[]{Family.SOFTMAX, Family.SOFTMAX_BACKWARD})

@@ -100,7 +100,8 @@ class CudaSourcesTest {
         }
         for (String s : floats)
             for (String k : new String[]{"softmax_", "softmax_backward_", "layer_norm_", "layer_norm_backward_", "layer_norm_param_grads_",
-                    "group_norm_", "group_norm_backward_", "group_norm_param_grads_", "avg_pool2d_", "avg_pool2d_backward_",
+                    "group_norm_", "group_norm_backward_", "group_norm_param_grads_", "layer_norm_rows_param_grads_",
+                    "group_norm_rows_param_partials_", "group_norm_param_grads_sum_", "avg_pool2d_", "avg_pool2d_backward_",
                     "adam_step_", "ema_update_"})
                 want.add(k + s);
         for (CudaFastRows.Family f : CudaFastRows.Family.values())

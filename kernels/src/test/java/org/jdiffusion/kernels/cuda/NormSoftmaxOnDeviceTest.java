@@ -17,6 +17,8 @@ import static org.jdiffusion.kernels.cuda.OpSuite.input;
 import static org.jdiffusion.kernels.cuda.OpSuite.poisoned;
 import static org.jdiffusion.kernels.cuda.OpSuite.stridedOn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * softmax / log_softmax, layer norm and group norm, forward and backward, on each device against
@@ -24,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * three tests use transposed (strided) inputs, so cuda:0 runs the generic kernels; the "contiguous"
  * tests lay rows out densely, at an odd offset (misaligned: scalar loads) and as column slices of a
  * wider tensor (evenly spaced rows), and check with {@link CudaFastRows} that those take the register
- * kernels (warp and block per row, with and without vectors) and that over-long rows fall back.
+ * kernels (warp and block per row, with and without vectors; both dX) and the dense parameter
+ * gradient kernels, and that over-long rows (and group norm's short spatial runs) fall back.
  */
 class NormSoftmaxOnDeviceTest {
     static final DType[] FLOATS = {DType.FLOAT32, DType.FLOAT64};
@@ -226,6 +229,10 @@ class NormSoftmaxOnDeviceTest {
                         Tensor gamma = affine ? input(g, dt, normShape) : null, beta = affine ? input(g, dt, normShape) : null;
                         Tensor x64 = f64(x), mu = x64.mean(normDims, true), rstd = x64.sub(mu).square().mean(normDims, true).add(EPS).rsqrt();
                         Tensor xh = x64.sub(mu).mul(rstd), out64 = affine ? xh.mul(f64(gamma)).add(f64(beta)) : xh;
+                        int[] leadDims = range(0, lead);
+                        Tensor dY = input(g, dt, sh), gr = affine ? f64(dY).mul(f64(gamma)) : f64(dY);
+                        Tensor dX64 = rstd.mul(gr.sub(gr.mean(normDims, true)).sub(xh.mul(gr.mul(xh).mean(normDims, true))));
+                        Tensor dGamma64 = f64(dY).mul(xh).sum(leadDims, false), dBeta64 = f64(dY).sum(leadDims, false);
                         run(d, () -> {
                             Tensor xd = place(x, dt, d, l, sh), out = place(null, dt, d, l, sh);
                             Tensor mean = poisoned(dt, d, leadShape), rs = poisoned(dt, d, leadShape);
@@ -241,6 +248,22 @@ class NormSoftmaxOnDeviceTest {
                             assertClose(out64, out.to(Device.CPU));
                             assertClose(mu.reshape(leadShape), mean);
                             assertClose(rstd.reshape(leadShape), rs);
+                            // dX: x and dY held in registers, so shorter rows than the forward's (float32 16384, float64 8192)
+                            Tensor dYd = place(dY, dt, d, l, sh), dX = place(null, dt, d, l, sh);
+                            CudaFastRows back = CudaFastRows.layerNormBackward(dt, sh, nd, dYd.strides(), xd.strides(), dX.strides(), mean.strides(),
+                                    rs.strides(), affine ? gd.strides() : null, address(dYd), address(xd), address(dX), address(gd));
+                            assertEquals(normShape[normShape.length - 1] * (nd == 2 ? normShape[0] : 1) <= (dt == DType.FLOAT32 ? 32 : 16) * 512,
+                                    back != null, "register dX kernel for " + l + " " + java.util.Arrays.toString(sh) + ": " + back);
+                            Tensor dG = affine ? poisoned(dt, d, normShape) : null, dB = affine ? poisoned(dt, d, normShape) : null;
+                            if (affine)
+                                assertNotNull(CudaFastRows.layerNormParamGradRows(dt, sh, nd, dYd.strides(), xd.strides(), mean.strides(), rs.strides(),
+                                        dG.strides(), dB.strides()), "dense parameter gradient kernel for " + l);
+                            be.layerNormBackward(dYd, xd, gd, mean, rs, nd, dX, dG, dB);
+                            assertClose(dX64, dX.to(Device.CPU));
+                            if (affine) {
+                                assertClose(dGamma64, dG);
+                                assertClose(dBeta64, dB);
+                            }
                         });
                     }
     }
@@ -250,9 +273,11 @@ class NormSoftmaxOnDeviceTest {
         Backend be = OpSuite.backend(d);
         Generator g = new Generator(919);
         // {n, c, h, w, groups}: S = 16 (vectors), 15 (scalar), groups of 32 (a warp each), 3200 (a block),
-        // 12800 (a block in float32, too long for float64), 72000 (too long)
+        // 12800 (a block in float32, too long for float64), 72000 (too long); the parameter gradients'
+        // (channel, sample chunk) kernel for S >= 32: 20 and 11 samples in chunks of 7 and 6 (a short last chunk)
         for (DType dt : FLOATS)
-            for (int[] cs : new int[][]{{2, 6, 4, 4, 3}, {2, 6, 3, 5, 2}, {2, 4, 40, 40, 2}, {1, 8, 40, 40, 1}, {1, 8, 90, 100, 1}})
+            for (int[] cs : new int[][]{{2, 6, 4, 4, 3}, {2, 6, 3, 5, 2}, {2, 4, 40, 40, 2}, {1, 8, 40, 40, 1}, {1, 8, 90, 100, 1},
+                    {20, 2, 6, 6, 1}, {11, 2, 5, 7, 2}})
                 for (Layout l : new Layout[]{Layout.DENSE, Layout.OFFSET})
                     for (boolean affine : new boolean[]{true, false}) {
                         int n = cs[0], c = cs[1], h = cs[2], w = cs[3], groups = cs[4];
@@ -284,6 +309,9 @@ class NormSoftmaxOnDeviceTest {
                             CudaFastRows back = CudaFastRows.groupNormBackward(dt, sh, groups, xd.strides(), dYd.strides(), dX.strides(),
                                     address(xd), address(dYd), address(dX));
                             assertEquals(c / groups * h * w <= (dt == DType.FLOAT32 ? 32 : 16) * 512, back != null, "register dX kernel for " + l + " " + back);
+                            int nPer = CudaFastRows.groupNormParamGradSamples(dt, sh, xd.strides(), dYd.strides(), 132);
+                            assertEquals(h * w >= 32, nPer > 0, "parameter gradient kernel for " + l + " S " + h * w);
+                            if (n > 8) assertTrue(nPer < n && n % nPer != 0, "samples " + n + " in chunks of " + nPer);
                             Tensor dG = affine ? poisoned(dt, d, c) : null, dB = affine ? poisoned(dt, d, c) : null;
                             be.groupNormBackward(dYd, xd, affine ? gamma.to(d) : null, mean, rs, groups, dX, dG, dB);
                             assertClose(dX64, dX.to(Device.CPU));
