@@ -8,8 +8,8 @@
 # Parts, in order, each with its share of the time left: the GPU and driver (nvidia-smi); the CUDA
 # tests with the JUnit console launcher (XML reports) and the bandwidth probe; our GPU benchmarks
 # (GpuBench, resumed in a fresh JVM after a crash); the PyTorch baseline (kernels/scripts/
-# gpu_baseline.py with the whole reference U-Net); compute-sanitizer's memcheck over the op suite, where
-# the host has it. A part that fails, crashes or runs out of time is
+# gpu_baseline.py with the whole reference U-Net); compute-sanitizer's memcheck over the op suite and
+# ncu's per-kernel device time of two U-Net training steps, where the host has them. A part that fails, crashes or runs out of time is
 # reported, never fatal, and report.md is rewritten after every part, so it is current whenever the
 # run stops. OUT_DIR receives report.md, bench.tsv (ours), unet.tsv (our reference U-Net step:
 # samples' CudaUNetStepProbe, among the tests), torch.tsv (PyTorch's) and results.tar.gz (XML reports,
@@ -176,6 +176,24 @@ if [ "${JD_SANITIZE:-1}" = 1 ] && [ "$java_ok" = 1 ] && [ -n "$cs" ]; then
     part "memcheck (op suite)" "$st" $(( $(date +%s) - t0 )) "${errors:-no} memcheck errors, ${tests:-0} tests passed (logs/memcheck.log)"
   else
     part "memcheck (op suite)" "not run" 0 "no time left"
+  fi
+fi
+
+# ---- 4c. ncu: every kernel of two U-Net training steps with its device time (where the host has ncu) -----
+# What a step's time is made of on the device: kernels/scripts/ncu_kernels.py sums ncu's per-launch
+# gpu__time_duration by kernel into ncu-kernels.tsv. --clock-control none leaves the card's clocks alone.
+ncu=$(command -v ncu || ls /usr/local/cuda*/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n1)
+if [ "${JD_NCU:-1}" = 1 ] && [ "$java_ok" = 1 ] && [ -n "$ncu" ] && grep -q '^samples' "$kit/tests.txt" 2>/dev/null; then
+  t0=$(date +%s)
+  budget=$(( $(left) / 3 )); [ "$budget" -le 240 ] || budget=240
+  if [ "$budget" -ge 30 ]; then
+    timeout -k 10 "$budget" "$ncu" --clock-control none --metrics gpu__time_duration.sum --csv --launch-count 5000 \
+      "$JAVA" "${jvm[@]}" -cp "$cp" org.jdiffusion.samples.train.CudaUNetSteps 2 128 > "$work/logs/ncu.csv" 2> "$work/logs/ncu.log"
+    rc=$?
+    note=$("${PYTHON:-python3}" "$root/kernels/scripts/ncu_kernels.py" "$work/logs/ncu.csv" 2 2>&1 > "$work/ncu-kernels.tsv" | tail -n1)
+    part "ncu (reference U-Net step)" "$(status_of $rc)" $(( $(date +%s) - t0 )) "${note:-no summary (see logs/ncu.log)}"
+  else
+    part "ncu (reference U-Net step)" "not run" 0 "no time left"
   fi
 fi
 
