@@ -369,6 +369,21 @@ __device__ void group_norm_rows(int R, int S, int Cg, int G, int warpRows, int v
     }
 }
 
+// The dX of a normalised run of M elements held by a team: xv holds x, gv holds g = dY*γ (0 past
+// M, so it adds nothing to either sum). xh = (x - mean)*rstd replaces xv, and
+// dX = rstd*(g - mean(g) - xh*mean(g*xh)) replaces gv; the two means over the run in double.
+template <typename T, int N>
+__device__ __forceinline__ void team_norm_dx(T (&xv)[N], T (&gv)[N], T mu, T rt, int M, const Team& tm, double* scratch) {
+#pragma unroll
+    for (int i = 0; i < N; ++i) xv[i] = (xv[i] - mu) * rt;
+    T s1 = tree_sum<N, T>([&](int i) { return gv[i]; }, 0);
+    T s2 = tree_sum<N, T>([&](int i) { return gv[i] * xv[i]; }, 0);
+    T m1 = (T)(team_reduce((double)s1, SumOp(), 0.0, tm, scratch) / M);
+    T m2 = (T)(team_reduce((double)s2, SumOp(), 0.0, tm, scratch) / M);
+#pragma unroll
+    for (int i = 0; i < N; ++i) gv[i] = rt * (gv[i] - m1 - xv[i] * m2);
+}
+
 // group norm dX: x, dY, dX dense [N, C, S]; both inputs held (2N registers). With g = dY*γ[c] and
 // xh = (x - mean)*rstd: dX = rstd*(g - mean(g) - xh*mean(g*xh)), the two means over the group.
 template <typename T, int N>
@@ -402,14 +417,7 @@ __device__ void group_norm_rows_backward(int R, int S, int Cg, int G, int warpRo
             }
         }
     }
-#pragma unroll
-    for (int i = 0; i < N; ++i) xv[i] = (xv[i] - mu) * rt;
-    T s1 = tree_sum<N, T>([&](int i) { return gv[i]; }, 0);
-    T s2 = tree_sum<N, T>([&](int i) { return gv[i] * xv[i]; }, 0);
-    T m1 = (T)(team_reduce((double)s1, SumOp(), 0.0, tm, scratch) / M);
-    T m2 = (T)(team_reduce((double)s2, SumOp(), 0.0, tm, scratch) / M);
-#pragma unroll
-    for (int i = 0; i < N; ++i) gv[i] = rt * (gv[i] - m1 - xv[i] * m2);
+    team_norm_dx(xv, gv, mu, rt, M, tm, scratch);
     team_store(dX + tm.row * M, M, tm, vv, gv);
 }
 
@@ -491,14 +499,7 @@ __device__ void layer_norm_rows_backward(int R, int D, int ldy, int ldx, int ldm
             }
         }
     }
-#pragma unroll
-    for (int i = 0; i < N; ++i) xv[i] = (xv[i] - mu) * rt;
-    T s1 = tree_sum<N, T>([&](int i) { return gv[i]; }, 0);
-    T s2 = tree_sum<N, T>([&](int i) { return gv[i] * xv[i]; }, 0);
-    T m1 = (T)(team_reduce((double)s1, SumOp(), 0.0, tm, scratch) / D);
-    T m2 = (T)(team_reduce((double)s2, SumOp(), 0.0, tm, scratch) / D);
-#pragma unroll
-    for (int i = 0; i < N; ++i) gv[i] = rt * (gv[i] - m1 - xv[i] * m2);
+    team_norm_dx(xv, gv, mu, rt, D, tm, scratch);
     team_store(dX + tm.row * ldd, D, tm, vv, gv);
 }
 

@@ -195,41 +195,27 @@ class CudaFastRowsTest {
 
     @Test void launchBoundsInNormCuAgreeWithTheVariantTable() throws IOException {
         String src = Files.readString(CudaSourcesTest.DIR.resolve("norm.cu"));
-        Matcher m = Pattern.compile("(?m)^JD_NORM_ROWS\\((f32|f64), \\w+, (\\d+), (\\d+)\\)").matcher(src);
-        int n = 0;
-        while (m.find()) {
-            int[][] table = Family.LAYER_NORM.variants(m.group(1).equals("f32") ? FLOAT32 : FLOAT64);
-            int perThread = Integer.parseInt(m.group(2)), bound = Integer.parseInt(m.group(3));
-            boolean found = false;
-            for (int[] v : table) found |= v[0] == perThread && v[1] == bound;
-            assertTrue(found, m.group() + " is not in CudaFastRows.Family.LAYER_NORM");
-            n++;
-        }
-        assertEquals(Family.LAYER_NORM.f32.length + Family.LAYER_NORM.f64.length, n);
-        Matcher b = Pattern.compile("(?m)^JD_GROUP_NORM_ROWS_BACKWARD\\((f32|f64), \\w+, (\\d+), (\\d+)\\)").matcher(src);
-        n = 0;
-        while (b.find()) {
-            int[][] table = Family.GROUP_NORM_BACKWARD.variants(b.group(1).equals("f32") ? FLOAT32 : FLOAT64);
-            boolean found = false;
-            for (int[] v : table) found |= v[0] == Integer.parseInt(b.group(2)) && v[1] == Integer.parseInt(b.group(3));
-            assertTrue(found, b.group() + " is not in CudaFastRows.Family.GROUP_NORM_BACKWARD");
-            n++;
-        }
-        assertEquals(Family.GROUP_NORM_BACKWARD.f32.length + Family.GROUP_NORM_BACKWARD.f64.length, n);
-        Matcher lb = Pattern.compile("(?m)^JD_LAYER_NORM_ROWS_BACKWARD\\((f32|f64), \\w+, (\\d+), (\\d+)\\)").matcher(src);
-        n = 0;
-        while (lb.find()) {
-            int[][] table = Family.LAYER_NORM_BACKWARD.variants(lb.group(1).equals("f32") ? FLOAT32 : FLOAT64);
-            boolean found = false;
-            for (int[] v : table) found |= v[0] == Integer.parseInt(lb.group(2)) && v[1] == Integer.parseInt(lb.group(3));
-            assertTrue(found, lb.group() + " is not in CudaFastRows.Family.LAYER_NORM_BACKWARD");
-            n++;
-        }
-        assertEquals(Family.LAYER_NORM_BACKWARD.f32.length + Family.LAYER_NORM_BACKWARD.f64.length, n);
+        assertInstancesMatch(src, "JD_NORM_ROWS", Family.LAYER_NORM);
+        assertInstancesMatch(src, "JD_GROUP_NORM_ROWS_BACKWARD", Family.GROUP_NORM_BACKWARD);
+        assertInstancesMatch(src, "JD_LAYER_NORM_ROWS_BACKWARD", Family.LAYER_NORM_BACKWARD);
         String sm = Files.readString(CudaSourcesTest.DIR.resolve("softmax.cu"));
         assertTrue(sm.contains("__launch_bounds__(1024) softmax_rows_##sfx") && sm.contains("__launch_bounds__(1024) softmax_rows_backward_##sfx"));
         for (Family f : new Family[]{Family.SOFTMAX, Family.SOFTMAX_BACKWARD})
             for (DType dt : new DType[]{FLOAT32, FLOAT64})
                 for (int[] v : f.variants(dt)) assertEquals(1024, v[1]);
+    }
+
+    /** Every {@code MACRO(f32|f64, T, N, B)} instance in {@code src} is a (N, B) row of the family's table, and each row has one. */
+    private static void assertInstancesMatch(String src, String macro, Family family) {
+        Matcher m = Pattern.compile("(?m)^" + macro + "\\((f32|f64), \\w+, (\\d+), (\\d+)\\)").matcher(src);
+        int n = 0;
+        while (m.find()) {
+            int[][] table = family.variants(m.group(1).equals("f32") ? FLOAT32 : FLOAT64);
+            boolean found = false;
+            for (int[] v : table) found |= v[0] == Integer.parseInt(m.group(2)) && v[1] == Integer.parseInt(m.group(3));
+            assertTrue(found, m.group() + " is not in CudaFastRows.Family." + family);
+            n++;
+        }
+        assertEquals(family.f32.length + family.f64.length, n);
     }
 }

@@ -84,16 +84,10 @@ class NormSoftmaxOnDeviceTest {
                     int[] shape = {3, 5, 41};
                     int lead = shape.length - nd;
                     int[] leadShape = java.util.Arrays.copyOf(shape, lead), normShape = java.util.Arrays.copyOfRange(shape, lead, shape.length);
-                    int[] normDims = range(lead, shape.length), leadDims = range(0, lead);
                     Tensor x = input(g, dt, shape).mul(2).add(0.5), dY = input(g, dt, shape);
                     Tensor gamma = affine ? input(g, dt, normShape) : null, beta = affine ? input(g, dt, normShape) : null;
-                    // oracle
-                    Tensor x64 = f64(x), mu = x64.mean(normDims, true), var = x64.sub(mu).square().mean(normDims, true);
-                    Tensor rstd = var.add(EPS).rsqrt(), xh = x64.sub(mu).mul(rstd);
-                    Tensor out64 = affine ? xh.mul(f64(gamma)).add(f64(beta)) : xh;
-                    Tensor gr = affine ? f64(dY).mul(f64(gamma)) : f64(dY);
-                    Tensor dX64 = rstd.mul(gr.sub(gr.mean(normDims, true)).sub(xh.mul(gr.mul(xh).mean(normDims, true))));
-                    Tensor dGamma64 = f64(dY).mul(xh).sum(leadDims, false), dBeta64 = f64(dY).sum(leadDims, false);
+                    NormRef ref = layerNormRef(x, dY, gamma, beta, nd);
+                    Tensor mu = ref.mean(), rstd = ref.rstd(), out64 = ref.out(), dX64 = ref.dX(), dGamma64 = ref.dGamma(), dBeta64 = ref.dBeta();
                     run(d, () -> {
                         Tensor out = poisoned(dt, d, shape), mean = poisoned(dt, d, leadShape), rs = poisoned(dt, d, leadShape);
                         be.layerNorm(stridedOn(x, d), affine ? gamma.to(d) : null, affine ? beta.to(d) : null, nd, EPS, out, mean, rs);
@@ -122,16 +116,8 @@ class NormSoftmaxOnDeviceTest {
                 for (boolean affine : new boolean[]{true, false}) {
                     Tensor x = input(g, dt, n, c, h, w).mul(1.5).add(-0.25), dY = input(g, dt, n, c, h, w);
                     Tensor gamma = affine ? input(g, dt, c) : null, beta = affine ? input(g, dt, c) : null;
-                    Tensor xr = f64(x).reshape(n, groups, -1);
-                    int[] two = {2};
-                    Tensor mu = xr.mean(two, true), var = xr.sub(mu).square().mean(two, true), rstd = var.add(EPS).rsqrt();
-                    Tensor xh = xr.sub(mu).mul(rstd).reshape(n, c, h, w);
-                    Tensor g4 = affine ? f64(gamma).reshape(1, c, 1, 1) : null;
-                    Tensor out64 = affine ? xh.mul(g4).add(f64(beta).reshape(1, c, 1, 1)) : xh;
-                    Tensor gr = (affine ? f64(dY).mul(g4) : f64(dY)).reshape(n, groups, -1), xhr = xh.reshape(n, groups, -1);
-                    Tensor dX64 = rstd.mul(gr.sub(gr.mean(two, true)).sub(xhr.mul(gr.mul(xhr).mean(two, true)))).reshape(n, c, h, w);
-                    int[] notC = {0, 2, 3};
-                    Tensor dGamma64 = f64(dY).mul(xh).sum(notC, false), dBeta64 = f64(dY).sum(notC, false);
+                    NormRef ref = groupNormRef(x, dY, gamma, beta, groups);
+                    Tensor mu = ref.mean(), rstd = ref.rstd(), out64 = ref.out(), dX64 = ref.dX(), dGamma64 = ref.dGamma(), dBeta64 = ref.dBeta();
                     run(d, () -> {
                         Tensor out = poisoned(dt, d, n, c, h, w), mean = poisoned(dt, d, n, groups), rs = poisoned(dt, d, n, groups);
                         be.groupNorm(stridedOn(x, d), affine ? gamma.to(d) : null, affine ? beta.to(d) : null, groups, EPS, out, mean, rs);
@@ -224,15 +210,11 @@ class NormSoftmaxOnDeviceTest {
                     for (boolean affine : new boolean[]{true, false}) {
                         int nd = sh.length == 3 && l != Layout.WIDE ? 2 : 1, lead = sh.length - nd;
                         int[] leadShape = java.util.Arrays.copyOf(sh, lead), normShape = java.util.Arrays.copyOfRange(sh, lead, sh.length);
-                        int[] normDims = range(lead, sh.length);
                         Tensor x = input(g, dt, sh).mul(2).add(0.5);
                         Tensor gamma = affine ? input(g, dt, normShape) : null, beta = affine ? input(g, dt, normShape) : null;
-                        Tensor x64 = f64(x), mu = x64.mean(normDims, true), rstd = x64.sub(mu).square().mean(normDims, true).add(EPS).rsqrt();
-                        Tensor xh = x64.sub(mu).mul(rstd), out64 = affine ? xh.mul(f64(gamma)).add(f64(beta)) : xh;
-                        int[] leadDims = range(0, lead);
-                        Tensor dY = input(g, dt, sh), gr = affine ? f64(dY).mul(f64(gamma)) : f64(dY);
-                        Tensor dX64 = rstd.mul(gr.sub(gr.mean(normDims, true)).sub(xh.mul(gr.mul(xh).mean(normDims, true))));
-                        Tensor dGamma64 = f64(dY).mul(xh).sum(leadDims, false), dBeta64 = f64(dY).sum(leadDims, false);
+                        Tensor dY = input(g, dt, sh);
+                        NormRef ref = layerNormRef(x, dY, gamma, beta, nd);
+                        Tensor mu = ref.mean(), rstd = ref.rstd(), out64 = ref.out(), dX64 = ref.dX(), dGamma64 = ref.dGamma(), dBeta64 = ref.dBeta();
                         run(d, () -> {
                             Tensor xd = place(x, dt, d, l, sh), out = place(null, dt, d, l, sh);
                             Tensor mean = poisoned(dt, d, leadShape), rs = poisoned(dt, d, leadShape);
@@ -284,16 +266,9 @@ class NormSoftmaxOnDeviceTest {
                         int[] sh = {n, c, h, w};
                         Tensor x = input(g, dt, sh).mul(1.5).add(-0.25);
                         Tensor gamma = affine ? input(g, dt, c) : null, beta = affine ? input(g, dt, c) : null;
-                        Tensor xr = f64(x).reshape(n, groups, -1);
-                        int[] two = {2};
-                        Tensor mu = xr.mean(two, true), rstd = xr.sub(mu).square().mean(two, true).add(EPS).rsqrt();
-                        Tensor xh = xr.sub(mu).mul(rstd).reshape(sh);
-                        Tensor out64 = affine ? xh.mul(f64(gamma).reshape(1, c, 1, 1)).add(f64(beta).reshape(1, c, 1, 1)) : xh;
                         Tensor dY = input(g, dt, sh);
-                        Tensor gr = (affine ? f64(dY).mul(f64(gamma).reshape(1, c, 1, 1)) : f64(dY)).reshape(n, groups, -1), xhr = xh.reshape(n, groups, -1);
-                        Tensor dX64 = rstd.mul(gr.sub(gr.mean(two, true)).sub(xhr.mul(gr.mul(xhr).mean(two, true)))).reshape(sh);
-                        int[] notC = {0, 2, 3};
-                        Tensor dGamma64 = f64(dY).mul(xh).sum(notC, false), dBeta64 = f64(dY).sum(notC, false);
+                        NormRef ref = groupNormRef(x, dY, gamma, beta, groups);
+                        Tensor mu = ref.mean(), rstd = ref.rstd(), out64 = ref.out(), dX64 = ref.dX(), dGamma64 = ref.dGamma(), dBeta64 = ref.dBeta();
                         run(d, () -> {
                             Tensor xd = place(x, dt, d, l, sh), out = place(null, dt, d, l, sh);
                             Tensor mean = poisoned(dt, d, n, groups), rs = poisoned(dt, d, n, groups);
@@ -321,5 +296,33 @@ class NormSoftmaxOnDeviceTest {
                             }
                         });
                     }
+    }
+
+    /** A norm's float64 oracle: statistics (mean, rstd with the dims they reduce kept), output, dX, dγ, dβ. */
+    record NormRef(Tensor mean, Tensor rstd, Tensor out, Tensor dX, Tensor dGamma, Tensor dBeta) {}
+
+    /** Layer norm over the last nd dims of x: xh = (x − μ)·rstd; out = xh·γ + β; dX = rstd·(g − mean g − xh·mean(g·xh)), g = dY·γ. */
+    static NormRef layerNormRef(Tensor x, Tensor dY, Tensor gamma, Tensor beta, int nd) {
+        int lead = x.dim() - nd;
+        int[] normDims = range(lead, x.dim()), leadDims = range(0, lead);
+        Tensor x64 = f64(x), mu = x64.mean(normDims, true), rstd = x64.sub(mu).square().mean(normDims, true).add(EPS).rsqrt();
+        Tensor xh = x64.sub(mu).mul(rstd), out = gamma != null ? xh.mul(f64(gamma)).add(f64(beta)) : xh;
+        Tensor gr = gamma != null ? f64(dY).mul(f64(gamma)) : f64(dY);
+        Tensor dX = rstd.mul(gr.sub(gr.mean(normDims, true)).sub(xh.mul(gr.mul(xh).mean(normDims, true))));
+        return new NormRef(mu, rstd, out, dX, f64(dY).mul(xh).sum(leadDims, false), f64(dY).sum(leadDims, false));
+    }
+
+    /** Group norm of x [n, c, h, w] in `groups` groups, as layerNormRef per (n, group) with γ, β per channel; mean, rstd [n, groups, 1]. */
+    static NormRef groupNormRef(Tensor x, Tensor dY, Tensor gamma, Tensor beta, int groups) {
+        int n = x.size(0), c = x.size(1);
+        int[] two = {2}, notC = {0, 2, 3}, sh = x.shape();
+        Tensor xr = f64(x).reshape(n, groups, -1);
+        Tensor mu = xr.mean(two, true), rstd = xr.sub(mu).square().mean(two, true).add(EPS).rsqrt();
+        Tensor xh = xr.sub(mu).mul(rstd).reshape(sh);
+        Tensor g4 = gamma != null ? f64(gamma).reshape(1, c, 1, 1) : null;
+        Tensor out = gamma != null ? xh.mul(g4).add(f64(beta).reshape(1, c, 1, 1)) : xh;
+        Tensor gr = (gamma != null ? f64(dY).mul(g4) : f64(dY)).reshape(n, groups, -1), xhr = xh.reshape(n, groups, -1);
+        Tensor dX = rstd.mul(gr.sub(gr.mean(two, true)).sub(xhr.mul(gr.mul(xhr).mean(two, true)))).reshape(sh);
+        return new NormRef(mu, rstd, out, dX, f64(dY).mul(xh).sum(notC, false), f64(dY).sum(notC, false));
     }
 }
