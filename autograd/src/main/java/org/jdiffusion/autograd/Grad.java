@@ -5,8 +5,9 @@ package org.jdiffusion.autograd;
  * record nothing (sampling, EMA, evaluation).
  *
  * <p>Accumulation policy, once for the package: a backward pass sums every path's gradient into
- * each node; leaves that require grad accumulate into {@link Variable#grad()} (a tensor of their
- * own, safe to update in place) across calls until {@link Variable#zeroGrad()}; intermediate
+ * each node; leaves that require grad accumulate into {@link Variable#grad()} (a buffer of their
+ * own, allocated once outside every {@code MemoryScope}, written in place by later backward passes
+ * and safe for optimisers to update in place) across calls until {@link Variable#zeroGrad()}; intermediate
  * gradients are dropped as soon as their node has propagated them. Unless {@code retainGraph} is
  * set, each node's saved tensors are released after its rule ran, and a second backward through it
  * fails with a message saying so.

@@ -2,6 +2,7 @@ package org.jdiffusion.autograd;
 
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Shapes;
 import org.jdiffusion.tensor.Tensor;
 
@@ -19,6 +20,7 @@ import java.util.Map;
 public final class Variable {
     private Tensor data;
     private Tensor grad;
+    private Tensor gradBuffer;   // this leaf's own gradient memory, kept across zeroGrad() and outside every MemoryScope
     private final boolean requiresGrad;
     final Node node;
 
@@ -59,7 +61,36 @@ public final class Variable {
 
     public void setGrad(Tensor g) { grad = g; }
 
+    /** Forgets the gradient; the leaf keeps its gradient memory for the next backward to write into. */
     public void zeroGrad() { grad = null; }
+
+    /**
+     * Multiplies the gradient by s: in place when it is this leaf's own buffer, else as a new
+     * tensor (a gradient set from outside may be shared).
+     */
+    public void scaleGrad(double s) {
+        if (grad == null) return;
+        if (grad == gradBuffer) grad.mulInPlace(s);
+        else grad = grad.mul(s);
+    }
+
+    /**
+     * Adds a backward pass's gradient for this leaf. The first one after {@link #zeroGrad} is copied
+     * into the leaf's buffer (allocated once, untracked, so it outlives any step's MemoryScope);
+     * later ones add in place.
+     */
+    private void accumulate(Tensor g) {
+        if (grad == null) {
+            if (gradBuffer == null || !java.util.Arrays.equals(gradBuffer.shape(), g.shape()) || gradBuffer.dtype() != g.dtype()
+                    || !gradBuffer.device().equals(g.device()))
+                gradBuffer = MemoryScope.untracked(() -> Tensor.empty(g.dtype(), g.device(), g.shape()));
+            grad = gradBuffer.copyFrom(g);
+        } else if (grad == gradBuffer) {
+            grad.addInPlace(g);
+        } else {
+            grad = grad.add(g);
+        }
+    }
 
     public boolean requiresGrad() { return requiresGrad; }
 
@@ -150,8 +181,8 @@ public final class Variable {
                 Tensor g = grads.remove(v);
                 if (g == null) continue;
                 if (v.node == null) {
-                    // a fresh tensor: rules may hand one dOut to several inputs, and optimisers may update grads in place
-                    v.grad = v.grad == null ? g.copy() : v.grad.add(g);
+                    // the leaf's own buffer: rules may hand one dOut to several inputs, and optimisers update grads in place
+                    v.accumulate(g);
                     continue;
                 }
                 Node n = v.node;

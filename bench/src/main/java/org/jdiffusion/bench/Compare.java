@@ -13,6 +13,7 @@ import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Generator;
 import org.jdiffusion.tensor.Linalg;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Norm;
 import org.jdiffusion.tensor.Optim;
 import org.jdiffusion.tensor.Rand;
@@ -198,12 +199,13 @@ public final class Compare {
             if (sup == null) throw new IllegalArgumentException("unknown case '" + name + "'; known: " + all.keySet());
             Case c = sup.get();
             long t0 = System.nanoTime(), warm = (long) (WARMUP_S * 1e9), measure = (long) (MEASURE_S * 1e9);
-            for (int i = 0; i < 5 || System.nanoTime() - t0 < warm; i++) c.call().run();
+            // each call in its own MemoryScope, as the program runs a training step: its outputs go back to the pool
+            for (int i = 0; i < 5 || System.nanoTime() - t0 < warm; i++) scoped(c);
             List<Long> times = new ArrayList<>();
             long allocBefore = allocated(mx), start = System.nanoTime();
             while (times.size() < 5 || System.nanoTime() - start < measure) {
                 long s = System.nanoTime();
-                c.call().run();
+                scoped(c);
                 times.add(System.nanoTime() - s);
             }
             double alloc = (allocated(mx) - allocBefore) / (double) times.size();
@@ -212,6 +214,12 @@ public final class Compare {
             System.out.printf("%s\t%s\t%.4f\t%s\t%s\t%.2f%n", name, c.shape(), ms, Double.isNaN(c.work()) ? "" : String.format("%.6f", c.work()),
                     c.unit(), alloc / 1e6);
             System.out.flush();
+        }
+    }
+
+    private static void scoped(Case c) {
+        try (MemoryScope scope = MemoryScope.open("compare call")) {
+            c.call().run();
         }
     }
 

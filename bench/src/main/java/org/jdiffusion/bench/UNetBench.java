@@ -9,6 +9,7 @@ import org.jdiffusion.nn.unet.UNetConfig;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Rand;
 import org.jdiffusion.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -54,21 +55,25 @@ public class UNetBench {
         noise = Rand.normal(g, 64, 1, 28, 28);
     }
 
+    /** The forward in a {@link MemoryScope}, as sampling runs it: activations go back to the pool; returns out[0]. */
     @Benchmark
-    public Variable forward() {
+    public double forward() {
         net.eval();
-        try (var scope = Grad.noGrad()) {
-            return net.forward(Variable.constant(x), t, y);
+        try (var scope = Grad.noGrad(); MemoryScope mem = MemoryScope.open("forward")) {
+            return net.forward(Variable.constant(x), t, y).data().flatten(0, -1).select(0, 0).item();
         }
     }
 
+    /** One step in a {@link MemoryScope}, as {@code train} runs it; returns the loss. */
     @Benchmark
-    public Variable trainingStep() {
+    public double trainingStep() {
         net.train();
-        Variable loss = LossFunctions.mse(net.forward(Variable.constant(x), t, y), noise);
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-        return loss;
+        try (MemoryScope mem = MemoryScope.open("train step")) {
+            Variable loss = LossFunctions.mse(net.forward(Variable.constant(x), t, y), noise);
+            opt.zeroGrad();
+            loss.backward();
+            opt.step();
+            return loss.item();
+        }
     }
 }

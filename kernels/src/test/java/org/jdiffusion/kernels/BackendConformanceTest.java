@@ -56,6 +56,7 @@ class BackendConformanceTest {
     static {
         EXERCISES.put("device", BackendConformanceTest::device);
         EXERCISES.put("allocate", BackendConformanceTest::allocate);
+        EXERCISES.put("allocateUninitialized", BackendConformanceTest::allocateUninitialized);
         EXERCISES.put("fromHost", BackendConformanceTest::hostRoundTrip);
         EXERCISES.put("toHost", BackendConformanceTest::hostRoundTrip);
         EXERCISES.put("fill", BackendConformanceTest::fill);
@@ -161,6 +162,21 @@ class BackendConformanceTest {
                 assertEquals(n, s.length());
                 assertEquals(be.device(), s.device());
                 assertArrayEquals(new double[n], new Tensor(s, new int[]{n}, new int[]{1}, 0).toDoubleArray(), 0, "zero-filled " + dt);
+            }
+    }
+
+    /** Any values, but the right dtype, length and device; released and allocated again, a storage is zeroed by allocate. */
+    static void allocateUninitialized(Backend be, Generator g) {
+        for (DType dt : DType.values())
+            for (int n : new int[]{0, 1, 37}) {
+                Storage s = be.allocateUninitialized(dt, n);
+                assertEquals(dt, s.dtype());
+                assertEquals(n, s.length());
+                assertEquals(be.device(), s.device());
+                be.fill(new Tensor(s, new int[]{n}, new int[]{1}, 0), 5);
+                s.release();
+                Storage z = be.allocate(dt, n);
+                assertArrayEquals(new double[n], new Tensor(z, new int[]{n}, new int[]{1}, 0).toDoubleArray(), 0, "zero-filled after reuse " + dt);
             }
     }
 

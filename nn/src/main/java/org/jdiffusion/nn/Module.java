@@ -4,6 +4,7 @@ import org.jdiffusion.autograd.Variable;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Shapes;
 import org.jdiffusion.tensor.Tensor;
 
@@ -157,12 +158,12 @@ public abstract class Module {
         Variable v = params.get(dottedName);
         if (v != null) {
             Tensor cur = v.data();
-            v.setData(value.to(cur.dtype()).to(cur.device()).contiguous().copy());
+            v.setData(MemoryScope.untracked(() -> value.to(cur.dtype()).to(cur.device()).contiguous().copy()));
             return;
         }
         Tensor b = buffers.get(dottedName);
         if (b == null) throw new IllegalArgumentException("no parameter or buffer '" + dottedName + "'");
-        buffers.put(dottedName, value.to(b.dtype()).to(b.device()).contiguous().copy());
+        buffers.put(dottedName, MemoryScope.untracked(() -> value.to(b.dtype()).to(b.device()).contiguous().copy()));
     }
 
     /**
@@ -207,13 +208,15 @@ public abstract class Module {
     /** Casts every floating parameter and buffer to {@code dtype}; returns this. */
     public final Module to(DType dtype) { return convert(t -> t.dtype().isFloating() ? t.to(dtype) : t); }
 
-    private Module convert(java.util.function.UnaryOperator<Tensor> f) {
+    /** Parameters and buffers live across steps: their new tensors are allocated outside every MemoryScope. */
+    private Module convert(java.util.function.UnaryOperator<Tensor> g) {
+        java.util.function.UnaryOperator<Tensor> f = t -> MemoryScope.untracked(() -> g.apply(t));
         for (var e : params.entrySet()) {
             Tensor t = e.getValue().data(), n = f.apply(t);
             if (n != t) e.setValue(Variable.param(n));
         }
         buffers.replaceAll((k, t) -> f.apply(t));
-        for (Module c : children.values()) c.convert(f);
+        for (Module c : children.values()) c.convert(g);
         return this;
     }
 

@@ -24,6 +24,12 @@ public interface Backend {
     /** A zero-filled storage of {@code length} elements. */
     Storage allocate(DType dtype, int length);
 
+    /**
+     * A storage of {@code length} elements whose values are unspecified, for an output that the op
+     * about to run writes in full (no zero-fill on devices that can skip it).
+     */
+    default Storage allocateUninitialized(DType dtype, int length) { return allocate(dtype, length); }
+
     /** Copies host data into a new storage on this device. */
     Storage fromHost(HostStorage host);
 

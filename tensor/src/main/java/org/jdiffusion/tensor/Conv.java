@@ -17,7 +17,7 @@ public final class Conv {
                         + " (expected [" + w.size(0) + "])");
         }
         int ho = p.outH(x.size(2), w.size(2)), wo = p.outW(x.size(3), w.size(3));
-        Tensor out = Tensor.zeros(x.dtype(), x.device(), x.size(0), w.size(0), ho, wo);
+        Tensor out = Tensor.empty(x.dtype(), x.device(), x.size(0), w.size(0), ho, wo);
         x.backend().conv2d(Autocast.gemmOperand(x), Autocast.gemmOperand(w), bias, p, out);
         return out;
     }
@@ -28,14 +28,14 @@ public final class Conv {
 
     /** The input gradient of conv2d for an input of shape xShape. */
     public static Tensor conv2dBackwardInput(Tensor dY, Tensor w, int[] xShape, Conv2dParams p) {
-        Tensor dX = Tensor.zeros(dY.dtype(), dY.device(), xShape);
+        Tensor dX = Tensor.empty(dY.dtype(), dY.device(), xShape);
         dY.backend().conv2dBackwardInput(Autocast.gemmOperand(dY), Autocast.gemmOperand(w), p, dX);
         return dX;
     }
 
     /** The weight gradient of conv2d for a weight of shape wShape. */
     public static Tensor conv2dBackwardWeight(Tensor dY, Tensor x, int[] wShape, Conv2dParams p) {
-        Tensor dW = Tensor.zeros(dY.dtype(), dY.device(), wShape);
+        Tensor dW = Tensor.empty(dY.dtype(), dY.device(), wShape);
         dY.backend().conv2dBackwardWeight(Autocast.gemmOperand(dY), Autocast.gemmOperand(x), p, dW);
         return dW;
     }
@@ -61,13 +61,13 @@ public final class Conv {
     public static Tensor upsampleNearest(Tensor x, int scale) {
         check4d("upsampleNearest", x);
         if (scale < 1) throw new IllegalArgumentException("upsampleNearest: scale must be >= 1, got " + scale);
-        Tensor out = Tensor.zeros(x.dtype(), x.device(), x.size(0), x.size(1), x.size(2) * scale, x.size(3) * scale);
+        Tensor out = Tensor.empty(x.dtype(), x.device(), x.size(0), x.size(1), x.size(2) * scale, x.size(3) * scale);
         x.backend().upsampleNearest(x, scale, scale, out);
         return out;
     }
 
     public static Tensor upsampleNearestBackward(Tensor dY, int scale) {
-        Tensor dX = Tensor.zeros(dY.dtype(), dY.device(), dY.size(0), dY.size(1), dY.size(2) / scale, dY.size(3) / scale);
+        Tensor dX = Tensor.empty(dY.dtype(), dY.device(), dY.size(0), dY.size(1), dY.size(2) / scale, dY.size(3) / scale);
         dY.backend().upsampleNearestBackward(dY, scale, scale, dX);
         return dX;
     }
@@ -77,13 +77,13 @@ public final class Conv {
         check4d("avgPool2d", x);
         if (k < 1 || s < 1 || x.size(2) < k || x.size(3) < k)
             throw new IllegalArgumentException("avgPool2d: kernel " + k + " and stride " + s + " do not fit input " + x.describe());
-        Tensor out = Tensor.zeros(x.dtype(), x.device(), x.size(0), x.size(1), (x.size(2) - k) / s + 1, (x.size(3) - k) / s + 1);
+        Tensor out = Tensor.empty(x.dtype(), x.device(), x.size(0), x.size(1), (x.size(2) - k) / s + 1, (x.size(3) - k) / s + 1);
         x.backend().avgPool2d(x, k, s, out);
         return out;
     }
 
     public static Tensor avgPool2dBackward(Tensor dY, int[] xShape, int k, int s) {
-        Tensor dX = Tensor.zeros(dY.dtype(), dY.device(), xShape);
+        Tensor dX = Tensor.empty(dY.dtype(), dY.device(), xShape);
         dY.backend().avgPool2dBackward(dY, k, s, dX);
         return dX;
     }

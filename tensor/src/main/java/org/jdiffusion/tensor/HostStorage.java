@@ -14,6 +14,9 @@ public sealed interface HostStorage extends Storage {
 
     void set(int i, double v);
 
+    /** Returns the array to the {@link HostPool} (only storages the backend allocated are ever released). */
+    @Override default void release() { HostPool.give(this); }
+
     static HostStorage allocate(DType dtype, int length) {
         return switch (dtype) {
             case FLOAT32 -> new F32(new float[length]);

@@ -16,7 +16,7 @@ public final class Index {
         checkIndex("gather", x, index);
         int d = Shapes.dim("gather", dim, x.shape());
         checkGatherShape("gather", x.shape(), d, index);
-        Tensor out = Tensor.zeros(x.dtype(), x.device(), index.shape());
+        Tensor out = Tensor.empty(x.dtype(), x.device(), index.shape());
         x.backend().gather(x, d, index, out);
         return out;
     }
@@ -50,7 +50,7 @@ public final class Index {
         int d = Shapes.dim("indexSelect", dim, x.shape());
         int[] sh = x.shape();
         sh[d] = index.size(0);
-        Tensor out = Tensor.zeros(x.dtype(), x.device(), sh);
+        Tensor out = Tensor.empty(x.dtype(), x.device(), sh);
         x.backend().indexSelect(x, d, index, out);
         return out;
     }

@@ -27,7 +27,7 @@ public final class Join {
             total += s[d];
         }
         sh[d] = total;
-        Tensor out = Tensor.zeros(first.dtype(), first.device(), sh);
+        Tensor out = Tensor.empty(first.dtype(), first.device(), sh);
         int off = 0;
         for (Tensor t : ts) {
             int n = t.size(d);

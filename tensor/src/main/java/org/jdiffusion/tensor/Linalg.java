@@ -27,7 +27,7 @@ public final class Linalg {
         int nb = Shapes.numel(batch);
         Tensor a3 = a2.expand(concat(batch, m, k)).reshape(nb, m, k);
         Tensor b3 = b2.expand(concat(batch, k, n)).reshape(nb, k, n);
-        Tensor out = Tensor.zeros(a.dtype(), a.device(), nb, m, n);
+        Tensor out = Tensor.empty(a.dtype(), a.device(), nb, m, n);
         a.backend().matmul(a3, b3, out);
         Tensor r = out.view(concat(batch, m, n));
         if (aVec) r = r.squeeze(-2);

@@ -15,8 +15,8 @@ public final class Norm {
         if (groups < 1 || c % groups != 0)
             throw new IllegalArgumentException("groupNorm: " + c + " channels cannot be split into " + groups + " groups (expected a divisor of C)");
         checkAffine("groupNorm", x, gamma, beta, new int[]{c});
-        Tensor out = Tensor.zeros(x.dtype(), x.device(), x.shape());
-        Tensor mean = Tensor.zeros(x.dtype(), x.device(), x.size(0), groups), rstd = Tensor.zeros(x.dtype(), x.device(), x.size(0), groups);
+        Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
+        Tensor mean = Tensor.empty(x.dtype(), x.device(), x.size(0), groups), rstd = Tensor.zeros(x.dtype(), x.device(), x.size(0), groups);
         x.backend().groupNorm(x, gamma, beta, groups, eps, out, mean, rstd);
         return new Result(out, mean, rstd);
     }
@@ -30,8 +30,8 @@ public final class Norm {
         int[] norm = java.util.Arrays.copyOfRange(sh, sh.length - normalizedDims, sh.length);
         checkAffine("layerNorm", x, gamma, beta, norm);
         int[] rows = java.util.Arrays.copyOf(sh, sh.length - normalizedDims);
-        Tensor out = Tensor.zeros(x.dtype(), x.device(), sh);
-        Tensor mean = Tensor.zeros(x.dtype(), x.device(), rows), rstd = Tensor.zeros(x.dtype(), x.device(), rows);
+        Tensor out = Tensor.empty(x.dtype(), x.device(), sh);
+        Tensor mean = Tensor.empty(x.dtype(), x.device(), rows), rstd = Tensor.zeros(x.dtype(), x.device(), rows);
         x.backend().layerNorm(x, gamma, beta, normalizedDims, eps, out, mean, rstd);
         return new Result(out, mean, rstd);
     }
@@ -41,18 +41,18 @@ public final class Norm {
 
     /** The gradients of {@link #groupNorm} from its saved mean and rstd. */
     public static Grads groupNormBackward(Tensor dY, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, int groups) {
-        Tensor dX = Tensor.zeros(x.dtype(), x.device(), x.shape());
-        Tensor dGamma = gamma == null ? null : Tensor.zeros(x.dtype(), x.device(), gamma.shape());
-        Tensor dBeta = gamma == null ? null : Tensor.zeros(x.dtype(), x.device(), gamma.shape());
+        Tensor dX = Tensor.empty(x.dtype(), x.device(), x.shape());
+        Tensor dGamma = gamma == null ? null : Tensor.empty(x.dtype(), x.device(), gamma.shape());
+        Tensor dBeta = gamma == null ? null : Tensor.empty(x.dtype(), x.device(), gamma.shape());
         x.backend().groupNormBackward(dY, x, gamma, mean, rstd, groups, dX, dGamma, dBeta);
         return new Grads(dX, dGamma, dBeta);
     }
 
     /** The gradients of {@link #layerNorm} from its saved mean and rstd. */
     public static Grads layerNormBackward(Tensor dY, Tensor x, Tensor gamma, Tensor mean, Tensor rstd, int normalizedDims) {
-        Tensor dX = Tensor.zeros(x.dtype(), x.device(), x.shape());
-        Tensor dGamma = gamma == null ? null : Tensor.zeros(x.dtype(), x.device(), gamma.shape());
-        Tensor dBeta = gamma == null ? null : Tensor.zeros(x.dtype(), x.device(), gamma.shape());
+        Tensor dX = Tensor.empty(x.dtype(), x.device(), x.shape());
+        Tensor dGamma = gamma == null ? null : Tensor.empty(x.dtype(), x.device(), gamma.shape());
+        Tensor dBeta = gamma == null ? null : Tensor.empty(x.dtype(), x.device(), gamma.shape());
         x.backend().layerNormBackward(dY, x, gamma, mean, rstd, normalizedDims, dX, dGamma, dBeta);
         return new Grads(dX, dGamma, dBeta);
     }
@@ -78,7 +78,7 @@ public final class Norm {
         String op = log ? "logSoftmax" : "softmax";
         TensorMath.checkFloating(op, x);
         int d = Shapes.dim(op, dim, x.shape());
-        Tensor out = Tensor.zeros(x.dtype(), x.device(), x.shape());
+        Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
         x.backend().softmax(x, d, log, out);
         return out;
     }
@@ -90,7 +90,7 @@ public final class Norm {
         TensorMath.checkFloating("softmaxBackward", y);
         if (!java.util.Arrays.equals(dY.shape(), y.shape()))
             throw new IllegalArgumentException("softmaxBackward: gradient " + dY.describe() + " and output " + y.describe() + " must have one shape");
-        Tensor dX = Tensor.zeros(y.dtype(), y.device(), y.shape());
+        Tensor dX = Tensor.empty(y.dtype(), y.device(), y.shape());
         y.backend().softmaxBackward(dY, y, Shapes.dim("softmaxBackward", dim, y.shape()), log, dX);
         return dX;
     }
@@ -126,8 +126,8 @@ public final class Norm {
                 throw new IllegalArgumentException("attention: mask " + mask.describe() + " does not broadcast to " + Shapes.str(full));
             m = mask.expand(full);
         }
-        Tensor out = Tensor.zeros(q.dtype(), q.device(), b, h, tq, v.size(3));
-        Tensor lse = Tensor.zeros(q.dtype(), q.device(), b, h, tq);
+        Tensor out = Tensor.empty(q.dtype(), q.device(), b, h, tq, v.size(3));
+        Tensor lse = Tensor.empty(q.dtype(), q.device(), b, h, tq);
         q.backend().attention(Autocast.attentionOperand(q), Autocast.attentionOperand(k), Autocast.attentionOperand(v), m, scale, out, lse);
         return new AttentionResult(out, lse);
     }
@@ -139,9 +139,9 @@ public final class Norm {
     public static AttentionGrads attentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor mask, double scale,
                                                    Tensor out, Tensor lse) {
         Tensor m = mask == null ? null : mask.expand(q.size(0), q.size(1), q.size(2), k.size(2));
-        Tensor dQ = Tensor.zeros(q.dtype(), q.device(), q.shape());
-        Tensor dK = Tensor.zeros(k.dtype(), k.device(), k.shape());
-        Tensor dV = Tensor.zeros(v.dtype(), v.device(), v.shape());
+        Tensor dQ = Tensor.empty(q.dtype(), q.device(), q.shape());
+        Tensor dK = Tensor.empty(k.dtype(), k.device(), k.shape());
+        Tensor dV = Tensor.empty(v.dtype(), v.device(), v.shape());
         q.backend().attentionBackward(Autocast.attentionOperand(dOut), Autocast.attentionOperand(q), Autocast.attentionOperand(k),
                 Autocast.attentionOperand(v), m, scale, out, lse, dQ, dK, dV);
         return new AttentionGrads(dQ, dK, dV);

@@ -8,7 +8,7 @@ public final class Rand {
         if (dtype.isHalf())
             throw new IllegalArgumentException(dist.name().toLowerCase(java.util.Locale.ROOT) + ": cannot draw " + dtype
                     + " directly (a storage dtype); draw in FLOAT32 and cast with .to(DType." + dtype.name() + ")");
-        Tensor out = Tensor.zeros(dtype, device, shape);
+        Tensor out = Tensor.empty(dtype, device, shape);
         long offset = g.advance(out.numel());
         out.backend().random(dist, g.seed(), offset, a, b, out);
         return out;

@@ -11,4 +11,11 @@ public interface Storage {
     DType dtype();
 
     int length();
+
+    /**
+     * Gives this storage's memory back to its device's pool ({@link MemoryScope} calls it when a
+     * scope closes); the storage must not be used afterwards. Storages of devices without a pool
+     * ignore it.
+     */
+    default void release() {}
 }

@@ -66,7 +66,22 @@ public final class Tensor {
     public static Tensor zeros(DType dtype, Device device, int... shape) {
         Shapes.checkShape("zeros", shape);
         Storage s = Backends.of(device).allocate(dtype, Shapes.numel(shape));
+        MemoryScope.track(s);
         return new Tensor(s, shape, Shapes.contiguousStrides(shape), 0);
+    }
+
+    /**
+     * A tensor whose values are unspecified, for an output that an op writes in full (poison under
+     * {@link MemoryScope#poisoning()}, so an element left unwritten shows).
+     */
+    public static Tensor empty(DType dtype, Device device, int... shape) {
+        Shapes.checkShape("empty", shape);
+        Backend b = Backends.of(device);
+        Storage s = b.allocateUninitialized(dtype, Shapes.numel(shape));
+        MemoryScope.track(s);
+        Tensor t = new Tensor(s, shape, Shapes.contiguousStrides(shape), 0);
+        if (MemoryScope.poisoning() && s.length() > 0) b.fill(t, MemoryScope.poisonValue(dtype));
+        return t;
     }
 
     public static Tensor zeros(int... shape) { return zeros(DType.FLOAT32, Device.CPU, shape); }
@@ -127,7 +142,9 @@ public final class Tensor {
         if (Shapes.numel(shape) != host.length())
             throw new IllegalArgumentException("fromHost: " + host.length() + " values cannot fill shape " + Shapes.str(shape)
                     + " (" + Shapes.numel(shape) + " elements expected)");
-        return new Tensor(Backends.of(device).fromHost(host), shape, Shapes.contiguousStrides(shape), 0);
+        Storage s = Backends.of(device).fromHost(host);
+        if (s != host) MemoryScope.track(s);   // a device copy; host storage wrapped as is stays the caller's
+        return new Tensor(s, shape, Shapes.contiguousStrides(shape), 0);
     }
 
     // ---- leaving the device -------------------------------------------------------------------
@@ -174,7 +191,7 @@ public final class Tensor {
     /** This tensor cast to another dtype (itself when already of it). */
     public Tensor to(DType dtype) {
         if (dtype == dtype()) return this;
-        Tensor out = zeros(dtype, device(), shape);
+        Tensor out = empty(dtype, device(), shape);
         backend().copy(this, out);
         return out;
     }
@@ -187,7 +204,7 @@ public final class Tensor {
 
     /** A fresh contiguous copy. */
     public Tensor copy() {
-        Tensor out = zeros(dtype(), device(), shape);
+        Tensor out = empty(dtype(), device(), shape);
         backend().copy(this, out);
         return out;
     }

@@ -46,7 +46,7 @@ public final class TensorMath {
 
     static Tensor unary(UnaryOp op, Tensor x) {
         if (op.needsFloating()) checkFloatingOrHalf(op.opName(), x);
-        Tensor out = Tensor.zeros(x.dtype(), x.device(), x.shape());
+        Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
         x.backend().unary(op, x, out);
         return out;
     }
@@ -64,7 +64,7 @@ public final class TensorMath {
         checkSameDtype(name, a, b);
         if (op.needsFloating()) checkFloatingOrHalf(name, a);
         int[] shape = Shapes.broadcast(name, a.shape(), b.shape());
-        Tensor out = Tensor.zeros(a.dtype(), a.device(), shape);
+        Tensor out = Tensor.empty(a.dtype(), a.device(), shape);
         a.backend().binary(op, a.expand(shape), b.expand(shape), out);
         return out;
     }
@@ -110,7 +110,7 @@ public final class TensorMath {
             throw new IllegalArgumentException("where: condition " + Shapes.str(cond.shape()) + ", a " + Shapes.str(a.shape()) + " and b "
                     + Shapes.str(b.shape()) + " cannot be broadcast to one shape (" + e.getMessage() + ")", e);
         }
-        Tensor out = Tensor.zeros(a.dtype(), a.device(), shape);
+        Tensor out = Tensor.empty(a.dtype(), a.device(), shape);
         a.backend().where(cond.expand(shape), a.expand(shape), b.expand(shape), out);
         return out;
     }
@@ -123,7 +123,7 @@ public final class TensorMath {
                 throw new IllegalArgumentException(op.opName() + ": cannot reduce over dim " + k + " of size 0 in shape " + Shapes.str(shape));
         int[] kshape = shape.clone();
         for (int k : d) kshape[k] = 1;
-        Tensor out = Tensor.zeros(op.isArg() ? DType.INT64 : x.dtype(), x.device(), kshape);
+        Tensor out = Tensor.empty(op.isArg() ? DType.INT64 : x.dtype(), x.device(), kshape);
         x.backend().reduce(op, x, d, out);
         return keepdim ? out : squeezeDims(out, d);
     }

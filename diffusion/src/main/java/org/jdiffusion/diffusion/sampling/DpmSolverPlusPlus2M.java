@@ -4,6 +4,7 @@ import org.jdiffusion.diffusion.Coefficients;
 import org.jdiffusion.diffusion.NoiseSchedule;
 import org.jdiffusion.diffusion.Parameterization;
 import org.jdiffusion.diffusion.Prediction;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Tensor;
 
 /**
@@ -66,7 +67,7 @@ public final class DpmSolverPlusPlus2M implements Sampler {
         }
         // (3) x̃_next = (σ_next/σ_cur)·x̃ − α_next·(e^{−h} − 1)·D
         Tensor next = x.mul(sigmaNext / sigmaCur).sub(d.mul(alphaNext * (expNegH - 1)));
-        prevX0 = x0;
+        prevX0 = MemoryScope.keepCurrent(x0);   // history outlives the step's MemoryScope
         prevH = h;
         expected = i + 1;
         return new StepResult(next, x0);

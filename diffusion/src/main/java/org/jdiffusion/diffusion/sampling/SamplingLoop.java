@@ -4,6 +4,7 @@ import org.jdiffusion.diffusion.Coefficients;
 import org.jdiffusion.diffusion.Denoiser;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -17,22 +18,37 @@ import java.util.List;
 public final class SamplingLoop {
     private SamplingLoop() {}
 
-    /** The run from a given x_T; {@code trace} keeps every x and x̂_0 (for pictures). */
+    /**
+     * The run from a given x_T; {@code trace} keeps every x and x̂_0 (for pictures). Each step runs in
+     * its own {@link MemoryScope}: the network's activations go back to their pool when the step
+     * ends, the new x (and a stateful sampler's history, which it keeps itself) move to the run's
+     * scope, and the x before it is released as soon as the step is done, so a long run holds two
+     * samples' memory, not one per step. What the trajectory returns escapes to the caller.
+     */
     public static Trajectory run(Sampler sampler, Denoiser model, Tensor xT, Tensor y, Noise noise, boolean trace) {
         long[] ts = sampler.timesteps();
         List<Tensor> xs = new ArrayList<>(), x0s = new ArrayList<>();
         if (trace) xs.add(xT);
-        Tensor x = xT;
-        for (int i = 0; i < ts.length; i++) {
-            Tensor out = model.predict(x, Coefficients.fill(ts[i], x.size(0), x.device()), y);
-            StepResult r = sampler.step(out, i, x, noise);
-            x = r.prev();
-            if (trace) {
-                xs.add(x);
-                x0s.add(r.predX0());
+        try (MemoryScope run = MemoryScope.open("sampling run")) {
+            Tensor x = xT;
+            for (int i = 0; i < ts.length; i++) {
+                Tensor before = x;
+                try (MemoryScope step = MemoryScope.open("sampling step")) {
+                    Tensor out = model.predict(x, Coefficients.fill(ts[i], x.size(0), x.device()), y);
+                    StepResult r = sampler.step(out, i, x, noise);
+                    x = step.keep(r.prev());
+                    if (trace) {
+                        xs.add(x);
+                        x0s.add(step.keep(r.predX0()));
+                    }
+                }
+                if (!trace && before != xT && before.storage() != x.storage()) run.release(before);
             }
+            run.keep(x);
+            for (Tensor t : xs) run.keep(t);
+            for (Tensor t : x0s) run.keep(t);
+            return new Trajectory(x, ts, xs, x0s);
         }
-        return new Trajectory(x, ts, xs, x0s);
     }
 
     /**

@@ -19,6 +19,7 @@ import org.jdiffusion.tensor.BinaryOp;
 import org.jdiffusion.tensor.Conv2dParams;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
+import org.jdiffusion.tensor.HostPool;
 import org.jdiffusion.tensor.HostStorage;
 import org.jdiffusion.tensor.Philox;
 import org.jdiffusion.tensor.ReduceOp;
@@ -58,7 +59,9 @@ public final class CpuBackend implements Backend {
 
     @Override public Device device() { return Device.CPU; }
 
-    @Override public Storage allocate(DType dtype, int length) { return HostStorage.allocate(dtype, length); }
+    @Override public Storage allocate(DType dtype, int length) { return HostPool.take(dtype, length, true); }
+
+    @Override public Storage allocateUninitialized(DType dtype, int length) { return HostPool.take(dtype, length, false); }
 
     @Override public Storage fromHost(HostStorage host) { return host; }
 

@@ -2,7 +2,6 @@ package org.jdiffusion.kernels.cuda;
 
 import org.jdiffusion.tensor.Tensor;
 
-import java.lang.ref.Reference;
 
 import static org.jdiffusion.kernels.cuda.CudaOps.ptr;
 import static org.jdiffusion.kernels.cuda.CudaOps.sfx;
@@ -103,6 +102,6 @@ final class CudaAttention {
             c.launch(op, "attention_bwd_dkdv_" + s, grid(op, tk, var.rowsPerBlock(), bh), dims, scale, ptr(q), view(q), ptr(k), view(k),
                     ptr(v), view(v), ptr(mask), view(mask), ptr(dOut), view(dOut), ptr(lse), view(lse), rowdotPtr, ptr(dK), view(dK),
                     ptr(dV), view(dV));
-        Reference.reachabilityFence(rowdot);
+        if (rowdot != null) rowdot.release();  // back to this stream's cache, reused only by later work on it
     }
 }

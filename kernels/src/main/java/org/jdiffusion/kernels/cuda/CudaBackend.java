@@ -101,6 +101,9 @@ public final class CudaBackend implements Backend {
         return s;
     }
 
+    /** A block of the caching allocator as it is, for an output the next kernel writes in full. */
+    @Override public Storage allocateUninitialized(DType dtype, int length) { return new CudaStorage(ctx, dtype, length); }
+
     @Override public Storage fromHost(HostStorage host) {
         CudaStorage s = new CudaStorage(ctx, host.dtype(), host.length());
         if (host.length() > 0) ctx.staging().toDevice(host, ctx.pointer(s.address()), currentStream());

@@ -4,7 +4,6 @@ import org.jdiffusion.tensor.Conv2dParams;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Tensor;
 
-import java.lang.ref.Reference;
 
 import static org.jdiffusion.kernels.cuda.CudaOps.ptr;
 import static org.jdiffusion.kernels.cuda.CudaOps.sfx;
@@ -56,7 +55,7 @@ final class CudaConv {
         if (ws != null)
             c.launch("conv2dBackwardWeight", "conv_dw_reduce_" + sfx(dW.dtype()), LaunchConfig.elementwise(dW.numel(), c.multiprocessors()),
                     g, wsAddress, ptr(dW));
-        Reference.reachabilityFence(ws);  // the allocator reuses the block only after this stream's work
+        if (ws != null) ws.release();  // the allocator reuses the block only for later work on this stream
     }
 
     /** 1×1, stride 1, no padding, one group, and x's and out's (H, W) dims merge into one. */

@@ -4,7 +4,6 @@ import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Shapes;
 import org.jdiffusion.tensor.Tensor;
 
-import java.lang.ref.Reference;
 
 import static org.jdiffusion.kernels.cuda.CudaOps.ptr;
 import static org.jdiffusion.kernels.cuda.CudaOps.sfx;
@@ -151,7 +150,7 @@ final class CudaNorms {
             int block = LaunchConfig.ELEMENTWISE_BLOCK;
             c.launch("groupNormBackward", "group_norm_param_grads_sum_" + k, new LaunchConfig((ch + block - 1) / block, 1, block), ch, chunks,
                     part.address(), ptr(dGamma), dGamma.stride(0), ptr(dBeta), dBeta.stride(0));
-            Reference.reachabilityFence(part);
+            part.release();  // reused only by later work on this stream
             return;
         }
         int[] sg2 = CudaGeometry.of(spatial, slice(x.strides(), 2, r), slice(dY.strides(), 2, r)).pack("groupNormBackward");

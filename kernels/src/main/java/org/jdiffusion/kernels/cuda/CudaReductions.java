@@ -5,7 +5,6 @@ import org.jdiffusion.tensor.ReduceOp;
 import org.jdiffusion.tensor.Shapes;
 import org.jdiffusion.tensor.Tensor;
 
-import java.lang.ref.Reference;
 
 import static org.jdiffusion.kernels.cuda.CudaOps.ptr;
 import static org.jdiffusion.kernels.cuda.CudaOps.sfx;
@@ -57,8 +56,8 @@ final class CudaReductions {
                     pv.address(), pi.address());
             c.launch(name, "reduce_finish_" + s, new LaunchConfig(nOut, 1, LaunchConfig.rowBlock(plan.chunks() * 4L)), op.ordinal(),
                     outer, plan.chunks(), pv.address(), pi.address(), outPtr, idxPtr);
-            Reference.reachabilityFence(pv);
-            Reference.reachabilityFence(pi);
+            pv.release();  // reused only by later work on this stream
+            pi.release();
         }
     }
 }

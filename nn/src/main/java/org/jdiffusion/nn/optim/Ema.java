@@ -3,6 +3,7 @@ package org.jdiffusion.nn.optim;
 import org.jdiffusion.autograd.Grad;
 import org.jdiffusion.autograd.Variable;
 import org.jdiffusion.nn.Module;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Optim;
 import org.jdiffusion.tensor.Tensor;
 
@@ -31,7 +32,7 @@ public final class Ema {
         if (warmup < 0) throw new IllegalArgumentException("Ema: warmup must be >= 0, got " + warmup);
         this.decay = decay;
         this.warmup = warmup;
-        model.stateDict().forEach((k, t) -> shadow.put(k, t.copy()));
+        model.stateDict().forEach((k, t) -> shadow.put(k, MemoryScope.untracked(t::copy)));  // lives across steps
     }
 
     public double decay() { return decay; }
@@ -93,7 +94,7 @@ public final class Ema {
     /** Puts the averages into the model until the returned scope is closed, then restores the trained weights. */
     public Swap swapInto(Module model) {
         Map<String, Tensor> saved = new LinkedHashMap<>();
-        model.stateDict().forEach((k, t) -> saved.put(k, t.copy()));
+        model.stateDict().forEach((k, t) -> saved.put(k, MemoryScope.untracked(t::copy)));
         copyTo(model);
         return () -> model.loadStateDict(saved);
     }

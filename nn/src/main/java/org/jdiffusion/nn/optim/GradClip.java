@@ -25,8 +25,8 @@ public final class GradClip {
             double norm = Math.sqrt(sq);
             double scale = maxNorm / (norm + 1e-6);
             if (scale < 1) {
-                // new tensors rather than in-place: one gradient tensor may be shared by several leaves
-                for (Variable v : params) if (v.grad() != null) v.setGrad(v.grad().mul(scale));
+                // in place on each leaf's own gradient buffer; a gradient set from outside is replaced, not written
+                for (Variable v : params) v.scaleGrad(scale);
             }
             return norm;
         }

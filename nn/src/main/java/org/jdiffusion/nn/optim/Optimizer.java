@@ -2,6 +2,7 @@ package org.jdiffusion.nn.optim;
 
 import org.jdiffusion.autograd.Grad;
 import org.jdiffusion.autograd.Variable;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Shapes;
 import org.jdiffusion.tensor.Tensor;
 
@@ -72,10 +73,10 @@ public abstract class Optimizer {
      */
     protected abstract void update(List<String> names, List<Tensor> params, List<Tensor> grads);
 
-    /** The named state slot of a parameter, created as zeros like p on first use. */
+    /** The named state slot of a parameter, created as zeros like p on first use (outside every MemoryScope: it lives across steps). */
     protected final Tensor slot(String name, String slot, Tensor p) {
         return state.computeIfAbsent(name, k -> new LinkedHashMap<>())
-                .computeIfAbsent(slot, k -> Tensor.zeros(p.dtype(), p.device(), p.shape()));
+                .computeIfAbsent(slot, k -> MemoryScope.untracked(() -> Tensor.zeros(p.dtype(), p.device(), p.shape())));
     }
 
     public final void zeroGrad() {
@@ -134,7 +135,7 @@ public abstract class Optimizer {
                 continue;
             }
             loaded.computeIfAbsent(pname, k -> new LinkedHashMap<>())
-                    .put(slot, t.to(p.dtype()).to(p.device()).contiguous().copy());
+                    .put(slot, MemoryScope.untracked(() -> t.to(p.dtype()).to(p.device()).contiguous().copy()));
         }
         if (!problems.isEmpty())
             throw new IllegalArgumentException("loadState into " + getClass().getSimpleName() + ": " + problems.size() + " problems\n  "

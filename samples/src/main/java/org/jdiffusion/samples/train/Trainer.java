@@ -17,6 +17,7 @@ import org.jdiffusion.samples.cli.Progress;
 import org.jdiffusion.tensor.Autocast;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Rand;
 import org.jdiffusion.tensor.Tensor;
 
@@ -118,27 +119,32 @@ public final class Trainer {
         boolean interrupted = false;
         while (step < s.steps()) {
             if (stopRequested) { interrupted = true; break; }
-            Generator gData = rngs.get("data"), gNoise = rngs.get("noise");
-            long[] ids = Rand.randint(gData, 0, data.count(), Device.CPU, s.batch()).toLongArray();
-            int[] idx = new int[ids.length];
-            for (int i = 0; i < idx.length; i++) idx[i] = (int) ids[i];
-            Tensor x0 = data.batch(idx).to(device);
-            Tensor y = dropout == null ? null : dropout.apply(data.labels(idx).to(device), rngs.get("cond"));
-            NoisyBatch nb = simple.noisy(x0, timesteps.sample(s.batch(), gNoise, device).t(), gNoise);
-            opt.setLr(lr.lr(step));
-            opt.zeroGrad();
-            Variable loss;
-            try (Autocast ignored = s.bf16() ? Autocast.bf16() : null) {  // forward and backward; the update stays float32
-                Variable output = net.forward(Variable.constant(nb.xt()), nb.t(), y);
-                loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
-                loss.backward();
+            double l, norm;
+            // every intermediate of the step (activations, their gradients, the batch) goes back to its pool at the
+            // end of the step; parameters, gradient buffers, Adam's moments and the EMA live outside the scope
+            try (MemoryScope stepScope = MemoryScope.open("train step")) {
+                Generator gData = rngs.get("data"), gNoise = rngs.get("noise");
+                long[] ids = Rand.randint(gData, 0, data.count(), Device.CPU, s.batch()).toLongArray();
+                int[] idx = new int[ids.length];
+                for (int i = 0; i < idx.length; i++) idx[i] = (int) ids[i];
+                Tensor x0 = data.batch(idx).to(device);
+                Tensor y = dropout == null ? null : dropout.apply(data.labels(idx).to(device), rngs.get("cond"));
+                NoisyBatch nb = simple.noisy(x0, timesteps.sample(s.batch(), gNoise, device).t(), gNoise);
+                opt.setLr(lr.lr(step));
+                opt.zeroGrad();
+                Variable loss;
+                try (Autocast ignored = s.bf16() ? Autocast.bf16() : null) {  // forward and backward; the update stays float32
+                    Variable output = net.forward(Variable.constant(nb.xt()), nb.t(), y);
+                    loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
+                    loss.backward();
+                }
+                norm = s.gradClip() > 0 ? GradClip.clipGlobalNorm(opt.parameters().values(), s.gradClip())
+                        : GradClip.globalNorm(opt.parameters().values());
+                opt.step();
+                ema.update(net.module());
+                step++;
+                l = loss.item();
             }
-            double norm = s.gradClip() > 0 ? GradClip.clipGlobalNorm(opt.parameters().values(), s.gradClip())
-                    : GradClip.globalNorm(opt.parameters().values());
-            opt.step();
-            ema.update(net.module());
-            step++;
-            double l = loss.item();
             if (!Double.isFinite(l))
                 throw new IllegalStateException("train: the loss became " + l + " at step " + step + " (lower --lr or keep --grad-clip)");
             outputs.record(step, l, opt.lr(), norm, step % s.logEvery() == 0 || step == s.steps());
