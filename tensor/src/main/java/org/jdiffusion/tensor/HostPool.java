@@ -10,14 +10,15 @@ import java.util.Map;
  * here, keyed by (dtype, exact length), and the next allocation of the same key takes one instead of
  * a fresh array. A training step allocates the same shapes every time, so after the first step every
  * allocation is a hit and the garbage collector sees no activations. The pool holds at most
- * {@code jdiffusion.memory.hostPoolBytes} bytes (default a quarter of the maximum heap); arrays past
+ * {@code jdiffusion.memory.hostPoolBytes} bytes (default half the maximum heap: a reference U-Net step at
+ * batch 64 returns about 2.7 GB at once); arrays past
  * that are left to the collector. With {@link MemoryScope#poisoning()} released arrays are filled
  * with poison and never reused.
  */
 public final class HostPool {
     private HostPool() {}
 
-    private static final long CAPACITY = Long.getLong("jdiffusion.memory.hostPoolBytes", Runtime.getRuntime().maxMemory() / 4);
+    private static final long CAPACITY = Long.getLong("jdiffusion.memory.hostPoolBytes", Runtime.getRuntime().maxMemory() / 2);
     private static final Map<Long, ArrayDeque<Object>> FREE = new HashMap<>();
     private static long pooledBytes, hits, misses, returned, dropped;
 
