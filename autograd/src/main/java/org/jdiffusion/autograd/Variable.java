@@ -74,6 +74,13 @@ public final class Variable {
         else grad = grad.mul(s);
     }
 
+    /** {@link #scaleGrad(double)} by a 0-d tensor on the gradient's device (nothing is read back to the host). */
+    public void scaleGrad(Tensor s) {
+        if (grad == null) return;
+        if (grad == gradBuffer) grad.mulInPlace(s);
+        else grad = grad.mul(s);
+    }
+
     /**
      * Adds a backward pass's gradient for this leaf. The first one after {@link #zeroGrad} is copied
      * into the leaf's buffer (allocated once, untracked, so it outlives any step's MemoryScope);

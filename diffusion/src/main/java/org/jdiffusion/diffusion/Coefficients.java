@@ -24,6 +24,28 @@ public final class Coefficients {
         return Tensor.fromHost(h, shape, like.device());
     }
 
+    /**
+     * table[t_b] for each sample b, shaped [B, 1, …, 1] to broadcast against {@code like}: a gather on
+     * t's device that reads nothing back (a timestep outside the table is reported by the device's
+     * index check at the next synchronisation). table is [T] in like's dtype on like's device.
+     */
+    public static Tensor gathered(Tensor table, Tensor t, Tensor like) {
+        if (t.dtype() != DType.INT64 || t.dim() != 1 || like.dim() < 1 || t.size(0) != like.size(0))
+            throw new IllegalArgumentException("gathered: timesteps " + t.describe() + " do not fit the batch " + like.describe()
+                    + " (expected int64 [B] with B = the batch's first dim)");
+        int[] shape = new int[like.dim()];
+        java.util.Arrays.fill(shape, 1);
+        shape[0] = t.size(0);
+        return org.jdiffusion.tensor.Index.indexSelect(table, 0, t).view(shape);
+    }
+
+    /** f(0), …, f(T−1) as a [T] tensor of {@code dtype} on {@code device}. */
+    public static Tensor table(IntToDoubleFunction f, int timesteps, DType dtype, org.jdiffusion.tensor.Device device) {
+        HostStorage h = HostStorage.allocate(dtype, timesteps);
+        for (int u = 0; u < timesteps; u++) h.set(u, f.applyAsDouble(u));
+        return Tensor.fromHost(h, new int[]{timesteps}, device);
+    }
+
     /** A 0-d tensor holding v in {@code like}'s dtype and device. */
     public static Tensor scalar(double v, Tensor like) { return Tensor.scalar(v, like.dtype(), like.device()); }
 

@@ -2,6 +2,7 @@ package org.jdiffusion.diffusion;
 
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Rand;
 import org.jdiffusion.tensor.Tensor;
 
@@ -12,6 +13,7 @@ import org.jdiffusion.tensor.Tensor;
  */
 public final class ForwardProcess {
     private final NoiseSchedule schedule;
+    private final java.util.concurrent.ConcurrentHashMap<String, Tensor> tables = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ForwardProcess(NoiseSchedule schedule) { this.schedule = schedule; }
 
@@ -23,7 +25,7 @@ public final class ForwardProcess {
     /** x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε (eq. 4, reparameterised). */
     public Tensor qSample(Tensor x0, Tensor t, Tensor eps) {
         checkSame("qSample", x0, eps);
-        Coefficients.timesteps("qSample", t, x0, schedule.timesteps());
+        if (t.device().isCpu()) Coefficients.timesteps("qSample", t, x0, schedule.timesteps());   // on a GPU the gather checks them
         return sqrtAlphaBar(t, x0).mul(x0).add(sqrtOneMinusAlphaBar(t, x0).mul(eps));
     }
 
@@ -45,10 +47,22 @@ public final class ForwardProcess {
     }
 
     /** √ᾱ_t per sample, shaped to broadcast against x. */
-    public Tensor sqrtAlphaBar(Tensor t, Tensor x) { return Coefficients.perSample(schedule::sqrtAlphaBar, t, x); }
+    public Tensor sqrtAlphaBar(Tensor t, Tensor x) { return coefficient("sqrtAlphaBar", schedule::sqrtAlphaBar, t, x); }
 
     /** √(1−ᾱ_t) per sample, shaped to broadcast against x. */
-    public Tensor sqrtOneMinusAlphaBar(Tensor t, Tensor x) { return Coefficients.perSample(schedule::sqrtOneMinusAlphaBar, t, x); }
+    public Tensor sqrtOneMinusAlphaBar(Tensor t, Tensor x) { return coefficient("sqrtOneMinusAlphaBar", schedule::sqrtOneMinusAlphaBar, t, x); }
+
+    /**
+     * f(t_b) per sample: computed on the host for timesteps on the CPU; for timesteps on a device,
+     * gathered there from a table of f over every timestep, uploaded once per (coefficient, dtype,
+     * device) and kept (the training step then never waits for the device to read t back).
+     */
+    private Tensor coefficient(String name, java.util.function.IntToDoubleFunction f, Tensor t, Tensor x) {
+        if (t.device().isCpu() || !t.device().equals(x.device())) return Coefficients.perSample(f, t, x);
+        Tensor table = tables.computeIfAbsent(name + "/" + x.dtype() + "/" + x.device(),
+                k -> MemoryScope.untracked(() -> Coefficients.table(f, schedule.timesteps(), x.dtype(), x.device())));
+        return Coefficients.gathered(table, t, x);
+    }
 
     /** B timesteps uniform on 0 … T−1. */
     public Tensor uniformTimesteps(Generator g, int batch, Device device) { return Rand.randint(g, 0, schedule.timesteps(), device, batch); }

@@ -24,7 +24,7 @@ public final class Embedding extends Module {
     public Variable forward(Tensor ids) {
         if (ids.dtype() != DType.INT64)
             throw new IllegalArgumentException("Embedding(" + num + ", " + dim + "): ids must be int64, got " + ids.describe());
-        if (ids.numel() > 0) {
+        if (ids.numel() > 0 && ids.device().isCpu()) {   // on a GPU the index kernel checks the ids without a synchronisation
             double lo = ids.min().item(), hi = ids.max().item();
             if (lo < 0 || hi >= num)
                 throw new IllegalArgumentException("Embedding(" + num + ", " + dim + "): ids must lie in [0, " + num + "), got values in ["

@@ -62,8 +62,16 @@ public final class SamplingLoop {
         if (y != null && (y.dim() != 1 || y.size(0) != shape[0] || y.dtype() != DType.INT64))
             throw new IllegalArgumentException("sample: labels " + y.describe() + " do not fit a batch of " + shape[0] + " (expected int64 [B])");
         Noise noise = Noise.perSample(seed, firstIndex);
-        Tensor xT = noise.normalLike(Tensor.zeros(dtype, device, shape));
-        return run(sampler, model, xT, y, noise, trace);
+        try (MemoryScope draw = MemoryScope.open("sampling x_T")) {   // x_T and its draw go back to the pool after the run
+            Tensor xT = noise.normalLike(Tensor.zeros(dtype, device, shape));
+            Trajectory tr = run(sampler, model, xT, y, noise, trace);
+            draw.keep(tr.sample());
+            if (trace) {
+                for (Tensor t : tr.xs()) draw.keep(t);
+                for (Tensor t : tr.predX0s()) draw.keep(t);
+            }
+            return tr;
+        }
     }
 
     public static Tensor sample(Sampler sampler, Denoiser model, int[] shape, Tensor y, long seed, DType dtype, Device device) {

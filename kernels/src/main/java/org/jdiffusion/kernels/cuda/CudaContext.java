@@ -36,6 +36,8 @@ public final class CudaContext {
     private final boolean debug;
     private final AtomicLong streamIds = new AtomicLong();
     private final AtomicLong launches = new AtomicLong();
+    private final AtomicLong synchronizations = new AtomicLong();
+    private final java.util.ArrayDeque<String> recentSyncs = new java.util.ArrayDeque<>();
     private final CudaStream defaultStream;
     private final ThreadLocal<CudaStream> current;
     private final Map<Long, CUdeviceptr> handles = new ConcurrentHashMap<>();
@@ -123,6 +125,32 @@ public final class CudaContext {
      * capturing the step in a CUDA graph could pay.
      */
     public long kernelLaunches() { return launches.get(); }
+
+    /**
+     * Times the host waited for this device so far: stream and context synchronisations, including
+     * those inside copies to and from the host, and event waits. Its difference over forward,
+     * backward and the update of a training step should be zero: the host queues the whole step and
+     * only reads results after it.
+     */
+    public long synchronizations() { return synchronizations.get(); }
+
+    /** The ops of the last synchronisations, oldest first (at most 32), to name what waited. */
+    public synchronized java.util.List<String> recentSynchronizations() { return java.util.List.copyOf(recentSyncs); }
+
+    synchronized void countSynchronization(String op) {
+        synchronizations.incrementAndGet();
+        if (recentSyncs.size() == 32) recentSyncs.removeFirst();
+        recentSyncs.addLast(op + " from " + CALLER.walk(f -> f.filter(CudaContext::outsideTensorAndKernels).findFirst()
+                .map(x -> x.getClassName().substring(x.getClassName().lastIndexOf('.') + 1) + "." + x.getMethodName() + ":" + x.getLineNumber())
+                .orElse("?")));
+    }
+
+    private static final StackWalker CALLER = StackWalker.getInstance();
+
+    private static boolean outsideTensorAndKernels(StackWalker.StackFrame f) {
+        String c = f.getClassName();
+        return !c.startsWith("org.jdiffusion.kernels.") && !c.startsWith("org.jdiffusion.tensor.");
+    }
 
     CachingAllocator allocator() { return allocator; }
 

@@ -37,6 +37,7 @@ public final class CudaEvent implements AutoCloseable {
 
     public void synchronize() {
         ctx.bind();
+        ctx.countSynchronization("event");
         CudaDriver.check(JCudaDriver.cuEventSynchronize(handle), "cuEventSynchronize");
     }
 

@@ -54,6 +54,7 @@ public final class CudaStream implements AutoCloseable {
      */
     public void synchronize(String op) {
         ctx.bind();
+        ctx.countSynchronization(op);
         int rc = JCudaDriver.cuStreamSynchronize(handle);
         List<String> since = drainRecent();
         if (rc != 0)

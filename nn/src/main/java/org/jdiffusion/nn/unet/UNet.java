@@ -15,6 +15,7 @@ import org.jdiffusion.nn.SpatialSelfAttention;
 import org.jdiffusion.nn.Upsample;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Shapes;
 import org.jdiffusion.tensor.Tensor;
 
@@ -105,6 +106,9 @@ public final class UNet extends Module {
     /** The generator dropout draws from unless another is set with {@link #setDropoutGenerator}. */
     public Generator defaultDropoutGenerator() { return dropoutGen; }
 
+    /** The frequency rows of {@link #timeFeatures}, one per (width, device), kept outside every MemoryScope. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Tensor> FREQUENCIES = new java.util.concurrent.ConcurrentHashMap<>();
+
     /**
      * Sinusoidal features of the timesteps t [B] (any dtype) as [B, width] of {@code dtype}:
      * f_i = exp(−ln(10000)·i/half), i = 0..half−1, features = [sin(t·f), cos(t·f)] (sines first).
@@ -112,10 +116,13 @@ public final class UNet extends Module {
     public static Tensor timeFeatures(Tensor t, int width, DType dtype) {
         if (t.dim() != 1) throw new IllegalArgumentException("timeFeatures: t must be [B], got " + t.describe());
         int half = width / 2;
-        double[] f = new double[half];
-        for (int i = 0; i < half; i++) f[i] = Math.exp(-Math.log(10000) * i / half);
-        // computed in float64 and rounded once, so the features do not depend on the model's dtype
-        Tensor freqs = Tensor.of(f, 1, half).to(t.device());
+        // computed in float64 and rounded once, so the features do not depend on the model's dtype; uploaded
+        // once per device (a copy to a device waits for it, and the forward must not)
+        Tensor freqs = FREQUENCIES.computeIfAbsent(half + "@" + t.device(), k -> MemoryScope.untracked(() -> {
+            double[] f = new double[half];
+            for (int i = 0; i < half; i++) f[i] = Math.exp(-Math.log(10000) * i / half);
+            return Tensor.of(f, 1, half).to(t.device());
+        }));
         Tensor args = t.to(DType.FLOAT64).unsqueeze(1).mul(freqs);
         return org.jdiffusion.tensor.Join.cat(List.of(args.sin(), args.cos()), 1).to(dtype);
     }
@@ -173,7 +180,9 @@ public final class UNet extends Module {
         if (y != null && (y.dim() != 1 || y.size(0) != b || y.dtype() != DType.INT64))
             throw new IllegalArgumentException("UNet: y must be int64 [" + b + "], got " + y.describe()
                     + " (ids in [0, " + cfg.numClasses() + "], " + cfg.numClasses() + " = no class)");
-        if (y != null && b > 0) {
+        if (y != null && b > 0 && y.device().isCpu()) {
+            // on a GPU the class embedding's index kernel checks the ids on the device and the next
+            // synchronisation reports a bad one; reading them here would stall every step
             long lo = (long) y.min().item(), hi = (long) y.max().item();
             if (lo < 0 || hi > cfg.numClasses())
                 throw new IllegalArgumentException("UNet: class ids must lie in [0, " + cfg.numClasses() + "] (" + cfg.numClasses()

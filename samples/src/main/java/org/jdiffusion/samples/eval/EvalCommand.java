@@ -2,6 +2,7 @@ package org.jdiffusion.samples.eval;
 
 import org.jdiffusion.samples.Main;
 import org.jdiffusion.samples.cli.Cli;
+import org.jdiffusion.samples.data.BundledMnist;
 import org.jdiffusion.samples.sample.LoadedModel;
 import org.jdiffusion.tensor.Device;
 import picocli.CommandLine;
@@ -34,14 +35,15 @@ import java.util.function.Supplier;
                 + "(judge accuracy, Fréchet distance beside the real-vs-real floor), guidance and sampler sweeps, and a report folder.",
                 "On two CPU cores (fast kernels) the reference U-Net costs about 5 ms per sample per step in batches of 64: --report with the default lists (5 x 50 guided DDIM-25 samples, 11 x 50 samples of the sampler sweep at 1,390 steps each, DDPM 1000 the longest, after the bound on 256 images x 100 timesteps) takes about 15 minutes; with --sweep-samples 256 and --count 128, about 40 minutes."},
         footer = {"", "Example: ./jdiffusion eval --checkpoint runs/eps/checkpoint.safetensors --checkpoint runs/hybrid/checkpoint.safetensors "
-                + "--data-dir ../shared/data/mnist --report reports/eps --sweep-samples 100"})
+                + "--report reports/eps --sweep-samples 100"})
 public final class EvalCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "CK", description = "a checkpoint of train (or a state dict with diffusion metadata); "
             + "repeat it to compare the bits/dim of several (the sample parts use the first)")
     List<Path> checkpoints;
-    @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "folder of the MNIST IDX files")
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "folder of the MNIST IDX files (default: the MNIST subset that ships "
+            + "with the program)")
     Path dataDir;
     @Option(names = "--count", paramLabel = "N", description = "test images for bits/dim (0 = skip the likelihood; default: ${DEFAULT-VALUE})")
     int count = 256;
@@ -82,6 +84,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         for (Path ck : checkpoints) Cli.existingFile("--checkpoint", ck);
+        if (dataDir == null) dataDir = BundledMnist.dir();
         Cli.existingDir("--data-dir", dataDir);
         Cli.require(count >= 0, "--count must be >= 0 (0 skips the likelihood), got " + count);
         Cli.require(batch >= 1 && stride >= 1 && sampleSteps >= 1, "--batch, --stride and --sample-steps must be >= 1");

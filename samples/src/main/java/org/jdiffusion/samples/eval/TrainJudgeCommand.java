@@ -3,6 +3,7 @@ package org.jdiffusion.samples.eval;
 import org.jdiffusion.nn.io.Safetensors;
 import org.jdiffusion.samples.cli.Cli;
 import org.jdiffusion.samples.cli.Progress;
+import org.jdiffusion.samples.data.BundledMnist;
 import org.jdiffusion.samples.data.Mnist;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,8 +20,9 @@ import java.util.concurrent.Callable;
 @Command(name = "train-judge", mixinStandardHelpOptions = true,
         description = "Train the MNIST judge classifier (sample accuracy and Fréchet-distance features) and save it.")
 public final class TrainJudgeCommand implements Callable<Integer> {
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "folder with the MNIST IDX files (default ${DEFAULT-VALUE})")
-    Path dataDir = Path.of("../shared/data/mnist");
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "folder with the MNIST IDX files (default: the MNIST subset that ships "
+            + "with the program)")
+    Path dataDir;
     @Option(names = "--output", paramLabel = "FILE", description = "where to write the judge (default ${DEFAULT-VALUE})")
     Path output = Path.of("judge.safetensors");
     @Option(names = "--epochs", paramLabel = "N", description = "passes over the train split (default ${DEFAULT-VALUE})") int epochs = 8;
@@ -30,6 +32,7 @@ public final class TrainJudgeCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         Cli.require(epochs >= 1 && batch >= 1 && lr > 0, "--epochs and --batch must be >= 1 and --lr > 0");
+        if (dataDir == null) dataDir = BundledMnist.dir();
         Mnist train = Mnist.load(dataDir, Mnist.Split.TRAIN), test = Mnist.load(dataDir, Mnist.Split.TEST);
         long t0 = System.nanoTime();
         Progress p = Progress.onStdout("train-judge", (long) epochs * ((train.count() + batch - 1) / batch));

@@ -17,6 +17,7 @@ import org.jdiffusion.samples.plot.ImageGrid;
 import org.jdiffusion.samples.train.TrainSettings;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -101,11 +102,20 @@ public final class SampleCommand implements Callable<Integer> {
             int[] shape = new int[m.sampleShape().length + 1];
             shape[0] = n;
             System.arraycopy(m.sampleShape(), 0, shape, 1, m.sampleShape().length);
-            Tensor y = nc == 0 ? null : Tensor.ofLongs(java.util.Arrays.copyOfRange(labels, b0, b0 + n), n).to(device);
-            Sampler s = Sampling.sampler(kind, m.spec(), steps, eta);
-            Trajectory t = SamplingLoop.sample(s, model, shape, y, seed, b0, DType.FLOAT32, device, trace && b0 == 0);
-            if (trace && b0 == 0) traced = t;
-            parts.add(t.sample().to(Device.CPU));
+            // each batch in a MemoryScope: its device memory goes back to the pool before the next batch
+            try (MemoryScope batchScope = MemoryScope.open("sample batch")) {
+                Tensor y = nc == 0 ? null : Tensor.ofLongs(java.util.Arrays.copyOfRange(labels, b0, b0 + n), n).to(device);
+                Sampler s = Sampling.sampler(kind, m.spec(), steps, eta);
+                Trajectory t = SamplingLoop.sample(s, model, shape, y, seed, b0, DType.FLOAT32, device, trace && b0 == 0);
+                if (trace && b0 == 0) {
+                    traced = t;
+                    t.xs().forEach(batchScope::keep);
+                    t.predX0s().forEach(batchScope::keep);
+                }
+                Tensor host = t.sample().to(Device.CPU);
+                if (host.storage() == t.sample().storage()) batchScope.keep(host);   // on the CPU the sample is the host copy
+                parts.add(host);
+            }
             bar.update(b0 + n);
         }
         Tensor all = org.jdiffusion.tensor.Join.cat(parts, 0);

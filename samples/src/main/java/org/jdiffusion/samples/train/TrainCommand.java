@@ -4,6 +4,8 @@ import org.jdiffusion.diffusion.ScheduleKind;
 import org.jdiffusion.nn.io.TrainingCheckpoint;
 import org.jdiffusion.samples.Main;
 import org.jdiffusion.samples.cli.Cli;
+import org.jdiffusion.samples.data.BundledMnist;
+import org.jdiffusion.samples.data.FashionMnist;
 import org.jdiffusion.samples.data.Mnist;
 import org.jdiffusion.samples.data.MnistDownload;
 import org.jdiffusion.samples.data.Toy2D;
@@ -27,10 +29,11 @@ import java.util.concurrent.Callable;
         description = {"Train a diffusion model on MNIST or a 2-D toy set; writes log.csv, loss.png, samples/ and checkpoint.safetensors.",
                 "Ctrl-C stops after the current step with a valid checkpoint; --resume continues from it."})
 public final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--data", paramLabel = "SET", description = "mnist (default) or a 2-D set: spiral, moons, 8gaussians, checkerboard")
+    @Option(names = "--data", paramLabel = "SET", description = "mnist (default), fashion (Fashion-MNIST from Debian's dataset-fashion-mnist "
+            + "package) or a 2-D set: spiral, moons, 8gaussians, checkerboard")
     String data = "mnist";
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "folder of the MNIST IDX files (default: the download cache, "
-            + "$XDG_CACHE_HOME/jdiffusion/mnist or ~/.cache/jdiffusion/mnist)")
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "folder of MNIST-format IDX files (default: the 10,000-digit MNIST subset "
+            + "that ships with the program; with --download, the download cache $XDG_CACHE_HOME/jdiffusion/mnist or ~/.cache/jdiffusion/mnist)")
     Path dataDir;
     @Option(names = "--download", description = "fetch the official MNIST files into --data-dir (or the cache) first, verifying their SHA-256")
     boolean download;
@@ -131,15 +134,16 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private TrainSettings settings() {
-        boolean mnist = data.equals("mnist");
+        boolean fashion = data.equals("fashion");
+        boolean mnist = data.equals("mnist") || fashion;   // 28×28 IDX images: the digits or Fashion-MNIST
         String dataKey;
         if (mnist) {
-            dataKey = "mnist";
+            dataKey = data;
         } else {
             try {
                 dataKey = Toy2D.parse(data).key();
             } catch (IllegalArgumentException e) {
-                throw new Main.UsageException("--data: unknown data set '" + data + "' (expected mnist, spiral, moons, 8gaussians or checkerboard)");
+                throw new Main.UsageException("--data: unknown data set '" + data + "' (expected mnist, fashion, spiral, moons, 8gaussians or checkerboard)");
             }
         }
         Nets.Kind kind;
@@ -169,7 +173,9 @@ public final class TrainCommand implements Callable<Integer> {
         Cli.require(pUncond >= 0 && pUncond <= 1, "--p-uncond must be in [0, 1], got " + pUncond);
         Cli.require(gradClip >= 0, "--grad-clip must be >= 0, got " + gradClip);
         Cli.require(TrainSettings.PRECISIONS.contains(precision), "--precision: unknown precision '" + precision + "' (expected fp32 or bf16)");
-        Path dir = dataDir != null ? dataDir : MnistDownload.defaultCache();
+        Cli.require(!(fashion && download), "--download fetches MNIST digits; Fashion-MNIST comes from Debian's dataset-fashion-mnist package");
+        Path dir = dataDir != null ? dataDir : fashion ? FashionMnist.dir() : download ? MnistDownload.defaultCache()
+                : mnist ? BundledMnist.dir() : MnistDownload.defaultCache();
         return new TrainSettings(dataKey, mnist ? dir.toAbsolutePath().toString() : "", kind, objective, sk, timesteps, b0, b1, batch, total, lr,
                 warmup, emaDecay, pUncond, mnist && !unconditional, seed, checkpointEvery, sampleEvery, logEvery, gradClip, toyPoints, preview, precision);
     }
@@ -182,7 +188,9 @@ public final class TrainCommand implements Callable<Integer> {
             MnistDownload.fetch(dir, mirrors == null || mirrors.isEmpty() ? MnistDownload.MIRRORS : mirrors, MnistDownload.OFFICIAL,
                     line -> System.out.println("  " + line));
         } else if (!Files.isDirectory(dir)) {
-            throw new Main.UsageException("--data-dir: no such directory: " + dir + (dataDir == null ? " (the default cache; add --download to fetch MNIST)" : ""));
+            throw new Main.UsageException("--data-dir: no such directory: " + dir);
+        } else if (dataDir == null) {
+            System.out.println("data: " + (s.data().equals("fashion") ? "Fashion-MNIST from " + dir : BundledMnist.DESCRIPTION));
         }
         return TrainingData.mnist(Mnist.load(dir, Mnist.Split.TRAIN), dir.toString());
     }

@@ -31,7 +31,8 @@ public record TrainSettings(String data, String dataDir, Nets.Kind model, String
 
     public boolean learnedVariance() { return objective.equals("hybrid"); }
 
-    public boolean isMnist() { return data.equals("mnist"); }
+    /** Whether the data are 28×28 IDX images (the MNIST digits or Fashion-MNIST), not a 2-D set. */
+    public boolean isMnist() { return data.equals("mnist") || data.equals("fashion"); }
 
     /** The checkpoint metadata a sampler needs (the diffusion module's keys). */
     public DiffusionSpec spec(int numClasses) {

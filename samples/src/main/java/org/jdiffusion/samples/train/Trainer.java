@@ -138,12 +138,14 @@ public final class Trainer {
                     loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
                     loss.backward();
                 }
-                norm = s.gradClip() > 0 ? GradClip.clipGlobalNorm(opt.parameters().values(), s.gradClip())
-                        : GradClip.globalNorm(opt.parameters().values());
+                Tensor gradNorm = s.gradClip() > 0 ? GradClip.clipGlobalNormDeferred(opt.parameters().values(), s.gradClip())
+                        : GradClip.globalNormDeferred(opt.parameters().values());
                 opt.step();
                 ema.update(net.module());
                 step++;
+                // read back only now, with the whole step queued: nothing in forward, backward, clipping, Adam or the EMA waits
                 l = loss.item();
+                norm = gradNorm == null ? 0 : gradNorm.item();
             }
             if (!Double.isFinite(l))
                 throw new IllegalStateException("train: the loss became " + l + " at step " + step + " (lower --lr or keep --grad-clip)");
