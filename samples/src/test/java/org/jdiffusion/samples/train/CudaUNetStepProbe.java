@@ -15,6 +15,7 @@ import org.jdiffusion.tensor.Backends;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Generator;
+import org.jdiffusion.tensor.MemoryScope;
 import org.jdiffusion.tensor.Rand;
 import org.jdiffusion.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -85,7 +86,7 @@ class CudaUNetStepProbe {
             String suffix = bf16 ? ".bf16" : "", mode = bf16 ? "; bf16 autocast" : "";
             Runnable forward = () -> {
                 net.eval();
-                try (var ng = Grad.noGrad(); Autocast ac = bf16 ? Autocast.bf16() : null) {
+                try (var ng = Grad.noGrad(); Autocast ac = bf16 ? Autocast.bf16() : null; MemoryScope mem = MemoryScope.open("probe forward")) {
                     net.forward(Variable.constant(x), t, y);
                 }
             };
@@ -114,15 +115,18 @@ class CudaUNetStepProbe {
     /** forward, eps-MSE, backward (under bf16 autocast if asked) and the fused AdamW step; the loss is kept for after the timing. */
     static Runnable trainStep(UNet net, Adam opt, Tensor x, Tensor eps, Tensor t, Tensor y, boolean bf16, Variable[] lastLoss) {
         return () -> {
-            net.train();
-            opt.zeroGrad();
-            Variable loss;
-            try (Autocast ac = bf16 ? Autocast.bf16() : null) {    // forward and backward, as train --precision bf16
-                loss = LossFunctions.mse(net.forward(Variable.constant(x), t, y), eps);
-                loss.backward();
+            try (MemoryScope mem = MemoryScope.open("probe step")) {   // as train runs a step: activations back to the cache
+                net.train();
+                opt.zeroGrad();
+                Variable loss;
+                try (Autocast ac = bf16 ? Autocast.bf16() : null) {    // forward and backward, as train --precision bf16
+                    loss = LossFunctions.mse(net.forward(Variable.constant(x), t, y), eps);
+                    loss.backward();
+                }
+                opt.step();
+                mem.keep(loss.data());
+                lastLoss[0] = loss;                                     // read after the timing: no sync inside a step
             }
-            opt.step();
-            lastLoss[0] = loss;                                     // read after the timing: no sync inside a step
         };
     }
 
@@ -133,15 +137,17 @@ class CudaUNetStepProbe {
     static String timeRow(CudaBackend be, GpuTimer timer, String id, Runnable step, int untimed, int batch, String what, List<String> rows) {
         try {
             for (int k = 0; k < untimed; k++) step.run();
-            long l0 = be.context().kernelLaunches();
-            step.run();                                             // one call's kernel launches (for CUDA graphs)
-            long launches = be.context().kernelLaunches() - l0;
+            long l0 = be.context().kernelLaunches(), s0 = be.context().synchronizations();
+            step.run();                                             // one call's kernel launches (for CUDA graphs) and host waits
+            long launches = be.context().kernelLaunches() - l0, waits = be.context().synchronizations() - s0;
+            List<String> recent = be.context().recentSynchronizations();
+            String waitedAt = String.join(", ", recent.subList(Math.max(0, recent.size() - (int) Math.min(waits, 32)), recent.size()));
             MemoryStats m0 = be.memoryStats();
             long[] gc0 = collections();
             GpuTimer.Timing tm = timer.time(List.of(step), TARGET_MS);
             long[] gc1 = collections();
             rows.add(row(id, tm, batch, what + (untimed > 0 ? "; after " + untimed + " untimed steps" : "") + "; " + launches
-                    + " kernel launches; " + allocations(m0, be.memoryStats()) + "; " + (gc1[0] - gc0[0]) + " collections, "
+                    + " kernel launches; " + waits + " host waits" + (waits > 0 ? " (" + waitedAt + ")" : "") + "; " + allocations(m0, be.memoryStats()) + "; " + (gc1[0] - gc0[0]) + " collections, "
                     + (gc1[1] - gc0[1]) + " ms"));
             return null;
         } catch (RuntimeException e) {
