@@ -13,8 +13,18 @@ import java.util.List;
 public final class HtmlReport {
     private final String title;
     private final List<String> body = new ArrayList<>();
+    private String head = "";
 
     public HtmlReport(String title) { this.title = title; }
+
+    /** Makes a browser reload the page every {@code seconds} (a live page of a running job). */
+    public HtmlReport refreshEvery(int seconds) {
+        head = "<meta http-equiv=\"refresh\" content=\"" + seconds + "\">";
+        return this;
+    }
+
+    /** A block of HTML written by the caller, not escaped (for markup this class has no method for). */
+    public HtmlReport raw(String html) { body.add(html); return this; }
 
     public HtmlReport heading(String text) { body.add("<h2>" + esc(text) + "</h2>"); return this; }
 
@@ -44,7 +54,7 @@ public final class HtmlReport {
     public String render() {
         return """
                 <!DOCTYPE html>
-                <html lang="en"><head><meta charset="utf-8"><title>%s</title>
+                <html lang="en"><head><meta charset="utf-8">%s<title>%s</title>
                 <style>
                 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
                 figure { margin: 1.2em 0; } img { max-width: 100%%; border: 1px solid #ddd; }
@@ -55,12 +65,12 @@ public final class HtmlReport {
                 <h1>%s</h1>
                 %s
                 </body></html>
-                """.formatted(esc(title), esc(title), String.join("\n", body));
+                """.formatted(head, esc(title), esc(title), String.join("\n", body));
     }
 
     public void save(Path html) { Outputs.writeString(html, render()); }
 
-    static String esc(String s) {
+    public static String esc(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
             switch (c) {

@@ -161,8 +161,8 @@ public final class Trainer {
         }
         bar.finish();
         save(ck, net, ema, opt, step, rngs, meta);
-        outputs.writeLogs();
         if (!interrupted) outputs.previewSamples(net, ema, spec, step, device);
+        outputs.finish(step, interrupted);
         // said here, before the run counts as finished: after a signal the JVM exits as soon as the shutdown hook returns
         System.out.println((interrupted ? "stopped at step " : "done: step ") + step + "; checkpoint " + ck
                 + (interrupted ? " (continue with --resume)" : ""));
