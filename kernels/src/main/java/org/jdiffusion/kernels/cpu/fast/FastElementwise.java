@@ -17,24 +17,17 @@ import static org.jdiffusion.kernels.cpu.fast.GemmKernel.S;
  * Float32 elementwise kernels over {@link FastRows} runs: vector loops where the output run has unit
  * stride and each input unit or zero stride (a broadcast), a scalar loop otherwise. Bytes moved
  * 4·(inputs + 1)·numel; the transcendental ones cost a few dozen FLOPs per element (see {@link VMath}).
- * Unary ops without a vector form here (gelu with erf, floor, sign) are left to the reference.
+ * Which ops have a vector form here is declared with each op ({@code UnaryOp/BinaryOp.hasFastKernel}); the
+ * others (gelu with erf, floor, sign, pow, comparisons) are left to the reference.
  */
 public final class FastElementwise {
     private FastElementwise() {}
 
-    public static boolean handles(UnaryOp op) {
-        return switch (op) {
-            case GELU, FLOOR, SIGN -> false;
-            default -> true;
-        };
-    }
+    /** Whether a vector kernel runs op: its declaration says so ({@link UnaryOp#hasFastKernel}), {@link #unaryRun} holds it. */
+    public static boolean handles(UnaryOp op) { return op.hasFastKernel(); }
 
-    public static boolean handles(BinaryOp op) {
-        return switch (op) {
-            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM -> true;
-            default -> false;
-        };
-    }
+    /** Whether a vector kernel runs op ({@link BinaryOp#hasFastKernel}). */
+    public static boolean handles(BinaryOp op) { return op.hasFastKernel(); }
 
     public static void fill(Tensor out, float v) {
         float[] o = data(out);
@@ -103,7 +96,7 @@ public final class FastElementwise {
             case GELU_TANH -> geluTanh(x, p, y, q, n);
             case SIN -> sin(x, p, y, q, n);
             case COS -> cos(x, p, y, q, n);
-            default -> 0;
+            case GELU, FLOOR, SIGN -> throw new IllegalStateException(op + " has no vector kernel: UnaryOp." + op + " declares none");
         };
     }
 
@@ -255,7 +248,7 @@ public final class FastElementwise {
             case DIV -> divRun(x, p, sx, y, q, sy, z, r, n);
             case MAXIMUM -> maxRun(x, p, sx, y, q, sy, z, r, n);
             case MINIMUM -> minRun(x, p, sx, y, q, sy, z, r, n);
-            default -> 0;
+            case POW, EQ, NE, LT, LE, GT, GE -> throw new IllegalStateException(op + " has no vector kernel: BinaryOp." + op + " declares none");
         };
     }
 
