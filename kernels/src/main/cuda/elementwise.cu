@@ -21,6 +21,8 @@ __device__ __forceinline__ float jd_tanh(float x) { return tanhf(x); }
 __device__ __forceinline__ double jd_tanh(double x) { return tanh(x); }
 __device__ __forceinline__ float jd_erfc(float x) { return erfcf(x); }
 __device__ __forceinline__ double jd_erfc(double x) { return erfc(x); }
+__device__ __forceinline__ float jd_log1p(float x) { return log1pf(x); }
+__device__ __forceinline__ double jd_log1p(double x) { return log1p(x); }
 __device__ __forceinline__ float jd_sin(float x) { return sinf(x); }
 __device__ __forceinline__ double jd_sin(double x) { return sin(x); }
 __device__ __forceinline__ float jd_cos(float x) { return cosf(x); }
@@ -68,6 +70,7 @@ __device__ __forceinline__ T unary_apply(int op, T x, int* err) {
         case U_COS: return jd_cos(x);
         case U_FLOOR: return jd_floor(x);
         case U_SIGN: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);  // keeps ±0 and NaN
+        case U_SOFTPLUS: return (x > T(0) ? x : T(0)) + jd_log1p(jd_exp(-jd_abs(x)));  // NaN: exp(NaN) carries it
         default: jd_report(err, E_UNKNOWN_OP, op, 0); return jd_nan_of(x);
     }
 }

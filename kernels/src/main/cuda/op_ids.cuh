@@ -23,7 +23,8 @@ enum UnaryOpId {
     U_SIN = 13,
     U_COS = 14,
     U_FLOOR = 15,
-    U_SIGN = 16
+    U_SIGN = 16,
+    U_SOFTPLUS = 17
 };
 enum BinaryOpId {
     B_ADD = 0,

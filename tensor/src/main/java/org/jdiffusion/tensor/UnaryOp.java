@@ -31,7 +31,9 @@ public enum UnaryOp {
     COS(Domain.REAL, false, true, "cos"),
     FLOOR(Domain.REAL, true, false, null),
     /** sign(x) ∈ {−1, 0, 1}. */
-    SIGN(Domain.REAL, true, false, null);
+    SIGN(Domain.REAL, true, false, null),
+    /** softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), which neither overflows nor loses e^x ≪ 1; d/dx = σ(x). */
+    SOFTPLUS(Domain.REAL, false, true, "softplus");
 
     /** Where an op's tests draw their inputs: all reals, or (0, ∞) for log, sqrt and rsqrt. */
     public enum Domain { REAL, POSITIVE }
@@ -80,6 +82,7 @@ public enum UnaryOp {
             case COS -> Math.cos(x);
             case FLOOR -> Math.floor(x);
             case SIGN -> Math.signum(x);
+            case SOFTPLUS -> Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
         };
     }
 

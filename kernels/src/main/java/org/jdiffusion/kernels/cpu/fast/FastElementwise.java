@@ -96,6 +96,7 @@ public final class FastElementwise {
             case GELU_TANH -> geluTanh(x, p, y, q, n);
             case SIN -> sin(x, p, y, q, n);
             case COS -> cos(x, p, y, q, n);
+            case SOFTPLUS -> softplus(x, p, y, q, n);
             case GELU, FLOOR, SIGN -> throw new IllegalStateException(op + " has no vector kernel: UnaryOp." + op + " declares none");
         };
     }
@@ -223,6 +224,16 @@ public final class FastElementwise {
         for (; i <= n - L; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, p + i);
             v.lanewise(VectorOperators.COS).intoArray(y, q + i);
+        }
+        return i;
+    }
+
+    /** softplus(x) = max(x, 0) + log1p(e^−|x|): e^−|x| ≤ 1 never overflows, log1p keeps it where it is tiny. */
+    private static int softplus(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            v.max(0f).add(VMath.exp(v.abs().neg()).lanewise(VectorOperators.LOG1P)).intoArray(y, q + i);
         }
         return i;
     }
