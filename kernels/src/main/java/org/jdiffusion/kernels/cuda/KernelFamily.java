@@ -26,7 +26,16 @@ enum KernelFamily {
     GATHER("gather_", Dt.NUMERIC), SCATTER_ADD("scatter_add_", Dt.NUMERIC),
     RANDOM("random_", Dt.NUMERIC),
     UPSAMPLE_NEAREST("upsample_nearest_", Dt.NUMERIC), UPSAMPLE_NEAREST_BACKWARD("upsample_nearest_backward_", Dt.NUMERIC),
-    AVG_POOL2D("avg_pool2d_", Dt.FLOATS), AVG_POOL2D_BACKWARD("avg_pool2d_backward_", Dt.FLOATS);
+    AVG_POOL2D("avg_pool2d_", Dt.FLOATS), AVG_POOL2D_BACKWARD("avg_pool2d_backward_", Dt.FLOATS),
+    SOFTMAX("softmax_", Dt.FLOATS), SOFTMAX_BACKWARD("softmax_backward_", Dt.FLOATS),
+    LAYER_NORM("layer_norm_", Dt.FLOATS), LAYER_NORM_BACKWARD("layer_norm_backward_", Dt.FLOATS),
+    LAYER_NORM_PARAM_GRADS("layer_norm_param_grads_", Dt.FLOATS), LAYER_NORM_ROWS_PARAM_GRADS("layer_norm_rows_param_grads_", Dt.FLOATS),
+    GROUP_NORM("group_norm_", Dt.FLOATS), GROUP_NORM_BACKWARD("group_norm_backward_", Dt.FLOATS),
+    GROUP_NORM_PARAM_GRADS("group_norm_param_grads_", Dt.FLOATS),
+    GROUP_NORM_ROWS_PARAM_PARTIALS("group_norm_rows_param_partials_", Dt.FLOATS),
+    GROUP_NORM_PARAM_GRADS_SUM("group_norm_param_grads_sum_", Dt.FLOATS),
+    ADAM_STEP("adam_step_", Dt.FLOATS), EMA_UPDATE("ema_update_", Dt.FLOATS),
+    CONV_DW_REDUCE("conv_dw_reduce_", Dt.FLOATS), ATTENTION_BWD_ROWDOT("attention_bwd_rowdot_", Dt.FLOATS);
 
     /** The dtype sets the .cu files instantiate families for. */
     enum Dt {
