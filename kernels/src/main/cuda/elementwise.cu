@@ -1,8 +1,10 @@
-// Elementwise kernels: fill, copy/cast, unary, binary, where. bfloat16 and float16 (bit patterns,
-// common.cuh) have fill and copy/cast only: the backend rejects the computing ops for them.
+// Elementwise kernels: fill, copy/cast, unary, binary, where (launched by CudaElementwise.java). The
+// unary and binary ops are declared in UnaryOp.java / BinaryOp.java, their ids generated into
+// op_ids.cuh. bfloat16 and float16 (bit patterns, common.cuh) have fill and copy/cast only: the
+// backend rejects the computing ops for them.
 //
 // Shapes: x, a, b, cond, out share one logical shape of n elements (inputs may broadcast with
-// stride 0). Strided kernels take a Geom over that shape; *_contig kernels take dense operands
+// stride 0). Strided kernels take a Geom over that shape; *_dense kernels take dense operands
 // and, for float32 with 16-byte aligned pointers, move float4 vectors.
 //
 // Bytes moved (dense operands; s the element size, 2 for bf16/f16): fill n*s; copy n*(s_src + s_dst);

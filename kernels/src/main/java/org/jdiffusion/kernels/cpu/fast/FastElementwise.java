@@ -78,7 +78,7 @@ public final class FastElementwise {
     /**
      * The vector part of a unit-stride unary run; returns how many elements it did. One small method
      * per op, each a single loop: a large method with many vector loops can fail C1's register
-     * allocation and then never reach C2, where the vectors stop being objects (lab/README.md).
+     * allocation and then never reach C2, where the vectors stop being objects (bench/.../bench/lab/README.md).
      */
     private static int unaryRun(UnaryOp op, float[] x, int p, float[] y, int q, int n) {
         return switch (op) {
