@@ -7,6 +7,7 @@ import org.jdiffusion.diffusion.sampling.SamplingLoop;
 import org.jdiffusion.diffusion.sampling.Trajectory;
 import org.jdiffusion.samples.Main;
 import org.jdiffusion.samples.cli.Cli;
+import org.jdiffusion.samples.cli.Precision;
 import org.jdiffusion.samples.cli.Progress;
 import org.jdiffusion.samples.io.Npy;
 import org.jdiffusion.samples.io.NpyArray;
@@ -14,7 +15,6 @@ import org.jdiffusion.samples.plot.Chart;
 import org.jdiffusion.samples.plot.Colors;
 import org.jdiffusion.samples.plot.Figure;
 import org.jdiffusion.samples.plot.ImageGrid;
-import org.jdiffusion.samples.train.TrainSettings;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Tensor;
@@ -72,7 +72,7 @@ public final class SampleCommand implements Callable<Integer> {
         Cli.require(count >= 1 && batch >= 1 && steps >= 1, "--count, --batch and --steps must be >= 1");
         Cli.require(eta >= 0 && eta <= 1, "--eta must be in [0, 1], got " + eta);
         Cli.require(Double.isFinite(guidance) && guidance >= 0, "--guidance must be a finite number >= 0, got " + guidance);
-        Cli.require(TrainSettings.PRECISIONS.contains(precision), "--precision: unknown precision '" + precision + "' (expected fp32 or bf16)");
+        Precision prec = Precision.ofFlag(precision);
         Sampling.Kind kind;
         try {
             kind = Sampling.Kind.parse(sampler);
@@ -92,7 +92,7 @@ public final class SampleCommand implements Callable<Integer> {
 
         Denoiser model = Sampling.denoiser(m.net());
         if (nc > 0 && guidance != 1) model = new ClassifierFreeGuidance(model, guidance, m.spec().nullClass(), m.spec().learnedVariance());
-        if (precision.equals("bf16")) model = Sampling.bf16(model);
+        if (prec == Precision.BF16) model = Sampling.bf16(model);
         Progress bar = Progress.onStdout("sample", (long) count, "samples");
         List<Tensor> parts = new ArrayList<>();
         Trajectory traced = null;
@@ -111,7 +111,7 @@ public final class SampleCommand implements Callable<Integer> {
         Tensor all = org.jdiffusion.tensor.Join.cat(parts, 0);
         SampleOutputs.write(output, m, all, labels, traced);
         System.out.println("sample: " + count + " samples (" + kind.name().toLowerCase() + ", " + Math.min(steps, m.spec().timesteps()) + " steps"
-                + (nc > 0 ? ", guidance " + guidance : "") + (precision.equals("bf16") ? ", bf16 autocast" : "") + ") -> " + output);
+                + (nc > 0 ? ", guidance " + guidance : "") + (prec == Precision.BF16 ? ", bf16 autocast" : "") + ") -> " + output);
         return 0;
     }
 
