@@ -33,4 +33,12 @@ class OpTableKernelsTest {
             }
         }
     }
+
+    @Test void everyDeclaredOpHasAConformanceExercise() {
+        java.util.Set<String> declared = new java.util.TreeSet<>();
+        for (OpTable.Entry e : OpTable.ENTRIES) declared.addAll(e.methods());
+        java.util.Set<String> missing = new java.util.TreeSet<>(declared);
+        missing.removeAll(BackendConformanceTest.EXERCISES.keySet());
+        assertTrue(missing.isEmpty(), "ops the table declares without a conformance exercise in BackendConformanceTest: " + missing);
+    }
 }
