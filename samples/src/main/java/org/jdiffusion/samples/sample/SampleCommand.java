@@ -6,6 +6,7 @@ import org.jdiffusion.diffusion.sampling.Sampler;
 import org.jdiffusion.diffusion.sampling.SamplingLoop;
 import org.jdiffusion.diffusion.sampling.Trajectory;
 import org.jdiffusion.samples.Main;
+import org.jdiffusion.samples.cli.CheckpointOptions;
 import org.jdiffusion.samples.cli.Cli;
 import org.jdiffusion.samples.cli.Precision;
 import org.jdiffusion.samples.cli.Progress;
@@ -36,7 +37,7 @@ import java.util.concurrent.Callable;
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Draw samples from a checkpoint: samples.npy, labels.npy and grid.png (--trace: trace.png and trace.gif).",
                 "The schedule and prediction type come from the checkpoint's metadata."})
-public final class SampleCommand implements Callable<Integer> {
+public final class SampleCommand extends CheckpointOptions implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "CK", description = "a checkpoint of train, or a safetensors state dict with diffusion metadata")
     Path checkpoint;
     @Option(names = "--sampler", paramLabel = "KIND", description = "ddpm, ddim (default) or dpmpp2m")
@@ -55,8 +56,6 @@ public final class SampleCommand implements Callable<Integer> {
     int batch = 64;
     @Option(names = "--seed", paramLabel = "S", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed = 0;
-    @Option(names = "--device", paramLabel = "D", converter = Cli.DeviceConverter.class, description = "cpu (default) or cuda[:N]")
-    Device device = Device.CPU;
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "output folder")
     Path output;
     @Option(names = "--trace", description = "also write the denoising strip of the first samples (trace.png, trace.gif)")
@@ -64,8 +63,6 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--precision", paramLabel = "P", description = "fp32 (default) or bf16: the network's matmul, conv and attention multiply "
             + "bfloat16-rounded inputs with float32 accumulation (on CUDA the bf16 tensor-core kernels); the sampler's arithmetic stays float32")
     String precision = "fp32";
-    @Option(names = "--no-ema", description = "use a training checkpoint's model weights instead of its EMA weights")
-    boolean noEma;
 
     @Override public Integer call() {
         Cli.existingFile("--checkpoint", checkpoint);
