@@ -48,24 +48,14 @@ __device__ __forceinline__ void geom_offsets(const Geom<N>& g, int i, int (&off)
 #define JD_GRID_LOOP(i, n) \
     for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (i64)(n); i += (i64)blockDim.x * gridDim.x)
 
-// Op ids, in the order of the Java enums (UnaryOp, BinaryOp, ReduceOp, Philox.Distribution);
-// CudaSourcesTest checks that the names and order agree.
-enum UnaryOpId {
-    U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_SQUARE, U_TANH, U_SIGMOID, U_RELU, U_SILU,
-    U_GELU, U_GELU_TANH, U_SIN, U_COS, U_FLOOR, U_SIGN
-};
-enum BinaryOpId { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE };
-enum ReduceOpId { R_SUM, R_MAX, R_MIN, R_ARGMAX, R_ARGMIN };
-enum DistributionId { D_UNIFORM, D_NORMAL, D_INTEGER, D_BERNOULLI };
+// Op ids (UnaryOpId, BinaryOpId, ReduceOpId, DistributionId) and the device error codes (ErrorCode):
+// generated from the Java enums by CudaOpIds into op_ids.cuh (./scripts/gen-ops; CudaOpIdsTest
+// fails when it is stale), so the two sides cannot drift.
+#include "op_ids.cuh"
 
 // Device-side error flag (4 ints): [code, bound, lo32(value), hi32(value)]; the first error wins.
 // code = ErrorCode | (dim << 8) for the index errors. The host reads the flag at every
 // synchronisation point (CudaErrorFlag.java names the codes).
-enum ErrorCode {
-    E_NONE = 0, E_GATHER_INDEX = 1, E_SCATTER_ADD_INDEX = 2, E_INDEX_SELECT_INDEX = 3,
-    E_INDEX_ADD_INDEX = 4, E_INT_DIV_ZERO = 5
-};
-
 __device__ __forceinline__ void jd_report(int* err, int code, i64 value, int bound) {
     if (atomicCAS(err, 0, code) == 0) {
         err[1] = bound;

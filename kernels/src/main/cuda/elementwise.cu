@@ -1,8 +1,10 @@
-// Elementwise kernels: fill, copy/cast, unary, binary, where. bfloat16 and float16 (bit patterns,
-// common.cuh) have fill and copy/cast only: the backend rejects the computing ops for them.
+// Elementwise kernels: fill, copy/cast, unary, binary, where (launched by CudaElementwise.java). The
+// unary and binary ops are declared in UnaryOp.java / BinaryOp.java, their ids generated into
+// op_ids.cuh. bfloat16 and float16 (bit patterns, common.cuh) have fill and copy/cast only: the
+// backend rejects the computing ops for them.
 //
 // Shapes: x, a, b, cond, out share one logical shape of n elements (inputs may broadcast with
-// stride 0). Strided kernels take a Geom over that shape; *_contig kernels take dense operands
+// stride 0). Strided kernels take a Geom over that shape; *_dense kernels take dense operands
 // and, for float32 with 16-byte aligned pointers, move float4 vectors.
 //
 // Bytes moved (dense operands; s the element size, 2 for bf16/f16): fill n*s; copy n*(s_src + s_dst);
@@ -21,6 +23,8 @@ __device__ __forceinline__ float jd_tanh(float x) { return tanhf(x); }
 __device__ __forceinline__ double jd_tanh(double x) { return tanh(x); }
 __device__ __forceinline__ float jd_erfc(float x) { return erfcf(x); }
 __device__ __forceinline__ double jd_erfc(double x) { return erfc(x); }
+__device__ __forceinline__ float jd_log1p(float x) { return log1pf(x); }
+__device__ __forceinline__ double jd_log1p(double x) { return log1p(x); }
 __device__ __forceinline__ float jd_sin(float x) { return sinf(x); }
 __device__ __forceinline__ double jd_sin(double x) { return sin(x); }
 __device__ __forceinline__ float jd_cos(float x) { return cosf(x); }
@@ -32,6 +36,9 @@ __device__ __forceinline__ double jd_abs(double x) { return fabs(x); }
 __device__ __forceinline__ bool jd_signbit(float x) { return __float_as_int(x) < 0; }
 __device__ __forceinline__ bool jd_signbit(double x) { return __double_as_longlong(x) < 0; }
 
+__device__ __forceinline__ float jd_nan_of(float) { return jd_nan_f(); }
+__device__ __forceinline__ double jd_nan_of(double) { return jd_nan_d(); }
+
 template <typename T>
 __device__ __forceinline__ T sigmoid_of(T x) {
     if (x >= T(0)) return T(1) / (T(1) + jd_exp(-x));
@@ -39,9 +46,11 @@ __device__ __forceinline__ T sigmoid_of(T x) {
     return e / (T(1) + e);
 }
 
-// y = f(x) for floating T, the definitions of UnaryOp.apply.
+// y = f(x) for floating T, the definitions of UnaryOp.apply. An id without a case is a launch the
+// host should never make (op_ids.cuh is generated from the Java enum): it is reported through the
+// device error flag (E_UNKNOWN_OP, raised at the next synchronisation) and yields NaN, never x.
 template <typename T>
-__device__ __forceinline__ T unary_apply(int op, T x) {
+__device__ __forceinline__ T unary_apply(int op, T x, int* err) {
     switch (op) {
         case U_NEG: return -x;
         case U_ABS: return jd_abs(x);
@@ -63,23 +72,25 @@ __device__ __forceinline__ T unary_apply(int op, T x) {
         case U_COS: return jd_cos(x);
         case U_FLOOR: return jd_floor(x);
         case U_SIGN: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);  // keeps ±0 and NaN
-        default: return x;
+        case U_SOFTPLUS: return (x > T(0) ? x : T(0)) + jd_log1p(jd_exp(-jd_abs(x)));  // NaN: exp(NaN) carries it
+        default: jd_report(err, E_UNKNOWN_OP, op, 0); return jd_nan_of(x);
     }
 }
 
 // int64: exact two's-complement definitions (UnaryOp.applyLong); the other ops need a floating dtype.
 template <typename T> struct Unary {
-    __device__ static T apply(int op, T x) { return unary_apply<T>(op, x); }
+    __device__ static T apply(int op, T x, int* err) { return unary_apply<T>(op, x, err); }
 };
 template <> struct Unary<i64> {
-    __device__ static i64 apply(int op, i64 x) {
+    __device__ static i64 apply(int op, i64 x, int* err) {
         switch (op) {
             case U_NEG: return (i64)(0ULL - (u64)x);
             case U_ABS: return x < 0 ? (i64)(0ULL - (u64)x) : x;
             case U_SQUARE: return (i64)((u64)x * (u64)x);
             case U_RELU: return x > 0 ? x : 0;
             case U_SIGN: return (x > 0) - (x < 0);
-            default: return x;  // FLOOR, and ops the frontend rejects for int64
+            case U_FLOOR: return x;
+            default: jd_report(err, E_UNKNOWN_OP, op, 0); return 0;  // the frontend rejects the floating-only ops for int64
         }
     }
 };
@@ -99,7 +110,7 @@ __device__ __forceinline__ T java_min(T a, T b) {
 }
 
 template <typename T> struct Binary {
-    __device__ static T apply(int op, T a, T b, int*) {
+    __device__ static T apply(int op, T a, T b, int* err) {
         switch (op) {
             case B_ADD: return a + b;
             case B_SUB: return a - b;
@@ -114,7 +125,7 @@ template <typename T> struct Binary {
             case B_LE: return a <= b ? T(1) : T(0);
             case B_GT: return a > b ? T(1) : T(0);
             case B_GE: return a >= b ? T(1) : T(0);
-            default: return a;
+            default: jd_report(err, E_UNKNOWN_OP, op, 0); return jd_nan_of(a);
         }
     }
 };
@@ -138,7 +149,7 @@ template <> struct Binary<i64> {
             case B_LE: return a <= b;
             case B_GT: return a > b;
             case B_GE: return a >= b;
-            default: return 0;
+            default: jd_report(err, E_UNKNOWN_OP, op, 0); return 0;
         }
     }
 };
@@ -201,35 +212,35 @@ __device__ void copy_dense<float, float>(int n, const float* x, float* y) {
 // ---- unary -------------------------------------------------------------------------------------
 
 template <typename T>
-__device__ void unary_strided(int op, Geom<2> g, int n, const T* x, T* y) {
+__device__ void unary_strided(int op, Geom<2> g, int n, const T* x, T* y, int* err) {
     JD_GRID_LOOP(i, n) {
         int off[2];
         geom_offsets(g, (int)i, off);
-        y[off[1]] = Unary<T>::apply(op, x[off[0]]);
+        y[off[1]] = Unary<T>::apply(op, x[off[0]], err);
     }
 }
 
 template <typename T>
-__device__ void unary_dense(int op, int n, const T* x, T* y) {
-    JD_GRID_LOOP(i, n) y[i] = Unary<T>::apply(op, x[i]);
+__device__ void unary_dense(int op, int n, const T* x, T* y, int* err) {
+    JD_GRID_LOOP(i, n) y[i] = Unary<T>::apply(op, x[i], err);
 }
 
 template <>
-__device__ void unary_dense<float>(int op, int n, const float* x, float* y) {
+__device__ void unary_dense<float>(int op, int n, const float* x, float* y, int* err) {
     int head = 0;
     if (aligned16(x) && aligned16(y)) {
         int n4 = n >> 2;
         JD_GRID_LOOP(i, n4) {
             float4 v = reinterpret_cast<const float4*>(x)[i];
-            v.x = unary_apply(op, v.x);
-            v.y = unary_apply(op, v.y);
-            v.z = unary_apply(op, v.z);
-            v.w = unary_apply(op, v.w);
+            v.x = unary_apply(op, v.x, err);
+            v.y = unary_apply(op, v.y, err);
+            v.z = unary_apply(op, v.z, err);
+            v.w = unary_apply(op, v.w, err);
             reinterpret_cast<float4*>(y)[i] = v;
         }
         head = n4 << 2;
     }
-    JD_GRID_LOOP(i, n - head) y[head + i] = unary_apply(op, x[head + i]);
+    JD_GRID_LOOP(i, n - head) y[head + i] = unary_apply(op, x[head + i], err);
 }
 
 // ---- binary ------------------------------------------------------------------------------------
@@ -285,11 +296,11 @@ __device__ void where_strided(Geom<4> g, int n, const C* cond, const T* a, const
     extern "C" __global__ void fill_dense_##sfx(int n, T* out, T v) { fill_dense<T>(n, out, v); }
 
 #define JD_ELEMENTWISE_T(sfx, T)                                                                      \
-    extern "C" __global__ void unary_##sfx(int op, Geom<2> g, int n, const T* x, T* y) {                 \
-        unary_strided<T>(op, g, n, x, y);                                                                \
+    extern "C" __global__ void unary_##sfx(int op, Geom<2> g, int n, const T* x, T* y, int* err) {       \
+        unary_strided<T>(op, g, n, x, y, err);                                                           \
     }                                                                                                    \
-    extern "C" __global__ void unary_dense_##sfx(int op, int n, const T* x, T* y) {                      \
-        unary_dense<T>(op, n, x, y);                                                                     \
+    extern "C" __global__ void unary_dense_##sfx(int op, int n, const T* x, T* y, int* err) {            \
+        unary_dense<T>(op, n, x, y, err);                                                                \
     }                                                                                                    \
     extern "C" __global__ void binary_##sfx(int op, Geom<3> g, int n, const T* a, const T* b, T* out,    \
                                             int* err) {                                                  \

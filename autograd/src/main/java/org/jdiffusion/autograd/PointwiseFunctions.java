@@ -5,6 +5,7 @@ import org.jdiffusion.tensor.Generator;
 import org.jdiffusion.tensor.Rand;
 import org.jdiffusion.tensor.Shapes;
 import org.jdiffusion.tensor.Tensor;
+import org.jdiffusion.tensor.UnaryOp;
 
 /**
  * Differentiable elementwise ops, each forward beside its backward rule. Binary ops broadcast
@@ -199,6 +200,12 @@ public final class PointwiseFunctions {
             Tensor d = t.add(1).mul(0.5).add(xs.mul(0.5).mul(t.square().neg().add(1)).mul(du));
             return new Tensor[]{dOut.mul(d)};
         }, x);
+    }
+
+    /** softplus = log(1 + eˣ): d = σ(x)·dOut. */
+    public static Variable softplus(Variable x) {
+        Tensor xs = x.data();
+        return Variable.result(xs.apply(UnaryOp.SOFTPLUS), "softplus", dOut -> new Tensor[]{dOut.mul(xs.sigmoid())}, x);
     }
 
     public static Variable sin(Variable x) {

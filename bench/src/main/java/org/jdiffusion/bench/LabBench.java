@@ -2,9 +2,9 @@ package org.jdiffusion.bench;
 
 import org.jdiffusion.kernels.cpu.fast.FastConvBackward;
 import org.jdiffusion.kernels.cpu.fast.FastElementwise;
-import org.jdiffusion.kernels.cpu.fast.lab.ConvWeightGradV1;
-import org.jdiffusion.kernels.cpu.fast.lab.SiluLanewiseExp;
-import org.jdiffusion.kernels.cpu.fast.lab.TileShapes;
+import org.jdiffusion.bench.lab.ConvWeightGradV1;
+import org.jdiffusion.bench.lab.SiluLanewiseExp;
+import org.jdiffusion.bench.lab.TileShapes;
 import org.jdiffusion.tensor.Tensor;
 import org.jdiffusion.tensor.UnaryOp;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The lab's kernel versions against production, one thread each ({@code kernels/.../fast/lab/README.md}):
+ * The lab's kernel versions against production, one thread each ({@code bench/src/main/java/org/jdiffusion/bench/lab/README.md}):
  * GEMM register tiles on L1-resident panels (kc = 256), the conv weight-gradient tile of one image
  * of the 3×3 64→64 conv at 28×28 (2·64·576·838 FLOPs), and SiLU over [64, 64, 28, 28] (8 bytes per element).
  * The GEMM versions themselves are in {@link SgemmBench}.

@@ -1,7 +1,7 @@
 package org.jdiffusion.bench;
 
 import org.jdiffusion.kernels.cpu.fast.VectorGemm;
-import org.jdiffusion.kernels.cpu.fast.lab.GemmV1;
+import org.jdiffusion.bench.lab.GemmV1;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -62,7 +62,7 @@ class UNetTrainingTest {
         }
         assertTrue(last < 0.7 * first, "mean loss of the first and last " + window + " steps: " + first + " → " + last);
 
-        Denoiser guided = new ClassifierFreeGuidance(new UNetDenoiser(net), 2.0, spec.nullClass());
+        Denoiser guided = new ClassifierFreeGuidance(NetworkDenoiser.of(net), 2.0, spec.nullClass());
         DdimSampler sampler = new DdimSampler(spec.noiseSchedule(), spec.prediction(), Spacing.TRAILING.timesteps(spec.noiseSchedule(), 20), 0,
                 X0Transform.clip(-1, 1));
         Tensor y = Tensor.ofLongs(new long[]{0, 1, 0, 1}, 4);

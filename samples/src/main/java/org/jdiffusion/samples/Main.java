@@ -62,7 +62,7 @@ public final class Main implements Callable<Integer> {
 
     private static int failure(Exception ex, CommandLine line) {
         PrintWriter err = line.getErr();
-        if (ex instanceof UsageException u) {
+        if (ex instanceof org.jdiffusion.samples.cli.UsageException u) {
             err.println(prefix(line) + ": " + u.getMessage());
             err.flush();
             return 2;
@@ -77,8 +77,8 @@ public final class Main implements Callable<Integer> {
 
     private static String prefix(CommandLine line) { return line.getCommandSpec().qualifiedName(" "); }
 
-    /** A bad flag, value or input path: reported with exit status 2 and no stack trace. */
-    public static final class UsageException extends RuntimeException {
+    /** {@link org.jdiffusion.samples.cli.UsageException} under the name the commands know it by. */
+    public static final class UsageException extends org.jdiffusion.samples.cli.UsageException {
         public UsageException(String message) { super(message); }
     }
 }

@@ -12,9 +12,10 @@ import java.util.List;
  *       alias an input only where a method says so (in-place forms);</li>
  *   <li>nothing is read back to the host: results stay in device storage.</li>
  * </ul>
- * Where each op lives: its CPU reference is {@code org.jdiffusion.kernels.cpu.Cpu*}, its CUDA kernel
- * {@code kernels/src/main/cuda/*.cu}, its backward rule the method of the same name in autograd's
- * {@code Functions}; OPS.md at the repository root is the table.
+ * Where each op lives: {@link OpTable} declares, for every method here, its CPU reference
+ * ({@code org.jdiffusion.kernels.cpu.Cpu*}), fast CPU kernel, CUDA kernel ({@code kernels/src/main/cuda/*.cu})
+ * and backward rule (autograd's {@code *Functions}); tests hold it against this interface, and OPS.md at
+ * the repository root is generated from it.
  */
 public interface Backend {
     Device device();

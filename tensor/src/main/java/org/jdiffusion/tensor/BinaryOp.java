@@ -3,9 +3,30 @@ package org.jdiffusion.tensor;
 /**
  * Pointwise functions z = f(a, b) of two operands broadcast to one shape. Comparisons yield 1 or 0
  * in the operands' dtype (there is no boolean dtype; {@code where} treats non-zero as true).
+ * Declared as {@link UnaryOp} is: the float64 formula ({@link #apply}), whether the fast CPU backend
+ * has a Vector API kernel, and the backward rule's name in autograd's {@code PointwiseFunctions}
+ * (null for comparisons, which carry no gradient); every op has a CUDA case in {@code elementwise.cu}.
  */
 public enum BinaryOp {
-    ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE;
+    ADD(true, "add"), SUB(true, "sub"), MUL(true, "mul"), DIV(true, "div"),
+    /** The rule differentiates a scalar exponent ({@code pow(Variable, double)}). */
+    POW(false, "pow"),
+    MAXIMUM(true, "maximum"), MINIMUM(true, "minimum"),
+    EQ(false, null), NE(false, null), LT(false, null), LE(false, null), GT(false, null), GE(false, null);
+
+    private final boolean fast;
+    private final String backward;
+
+    BinaryOp(boolean fast, String backward) {
+        this.fast = fast;
+        this.backward = backward;
+    }
+
+    /** Whether the fast CPU backend has a float32 Vector API kernel for it (else the reference runs). */
+    public boolean hasFastKernel() { return fast; }
+
+    /** The method of autograd's PointwiseFunctions that differentiates it, or null when it has no gradient. */
+    public String backwardRule() { return backward; }
 
     public boolean isComparison() { return ordinal() >= EQ.ordinal(); }
 

@@ -1,10 +1,14 @@
 package org.jdiffusion.tensor;
 
-/** erf and erfc to ~1e-15 relative error: Taylor series near 0, continued fraction of erfc beyond. */
-final class Erf {
+/**
+ * erf and erfc to ~1e-15 relative error: Taylor series near 0, continued fraction of erfc beyond;
+ * erfc(±∞) = 0, 2 and NaN stays NaN. The project's one erfc: gelu's reference ({@link UnaryOp#GELU})
+ * and the diffusion likelihood's Gaussian CDF use it.
+ */
+public final class Erf {
     private Erf() {}
 
-    static double erf(double x) {
+    public static double erf(double x) {
         double ax = Math.abs(x);
         if (ax < 2.5) {
             // erf(x) = 2/√π · Σ (−1)^n x^(2n+1) / (n! (2n+1))
@@ -23,7 +27,7 @@ final class Erf {
     }
 
     /** erfc(x) = 1 − erf(x), keeping its relative accuracy in the right tail (where 1 − erf would cancel). */
-    static double erfc(double x) {
+    public static double erfc(double x) {
         double ax = Math.abs(x);
         if (ax < 1.5) return 1.0 - erf(x);
         double tail = erfcTail(ax);

@@ -325,6 +325,9 @@ public final class Tensor {
     public Tensor floor() { return TensorMath.unary(UnaryOp.FLOOR, this); }
     public Tensor sign() { return TensorMath.unary(UnaryOp.SIGN, this); }
 
+    /** op applied to every element: the frontend of every {@link UnaryOp}, named method or not. */
+    public Tensor apply(UnaryOp op) { return TensorMath.unary(op, this); }
+
     /** min(max(x, lo), hi). */
     public Tensor clamp(double lo, double hi) { return maximum(lo).minimum(hi); }
 

@@ -1,5 +1,6 @@
 package org.jdiffusion.diffusion.likelihood;
 
+import org.jdiffusion.tensor.Erf;
 import org.jdiffusion.tensor.HostStorage;
 import org.jdiffusion.tensor.Shapes;
 import org.jdiffusion.tensor.Tensor;
@@ -52,30 +53,6 @@ public final class GaussianMath {
     /** Φ(x), the standard normal CDF. */
     public static double standardNormalCdf(double x) { return 0.5 * erfc(-x / Math.sqrt(2)); }
 
-    /**
-     * erfc(z) to about 1e-15 relative: 1 − erf(z) by its Taylor series for |z| &lt; 2, the continued
-     * fraction erfc(z) = e^{−z²}/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + …)))) for z ≥ 2, and
-     * erfc(−z) = 2 − erfc(z); ±∞ give 0 and 2.
-     */
-    public static double erfc(double z) {
-        if (Double.isNaN(z)) return Double.NaN;
-        if (z == Double.POSITIVE_INFINITY) return 0;
-        if (z == Double.NEGATIVE_INFINITY) return 2;
-        if (z < 0) return 2 - erfc(-z);
-        if (z < 2) {
-            // erf(z) = 2/√π · Σ (−1)^n z^{2n+1} / (n!·(2n+1))
-            double term = z, sum = z, z2 = z * z;
-            for (int n = 1; n < 100; n++) {
-                term *= -z2 / n;
-                double add = term / (2 * n + 1);
-                sum += add;
-                if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-            }
-            return 1 - 2 / Math.sqrt(Math.PI) * sum;
-        }
-        if (z > 27) return 0;   // below the smallest double
-        double f = z;
-        for (int k = 80; k >= 1; k--) f = z + (k / 2.0) / f;
-        return Math.exp(-z * z) / Math.sqrt(Math.PI) / f;
-    }
+    /** erfc(z) = 1 − erf(z), relative accuracy kept in both tails: the tensor module's {@link Erf#erfc}. */
+    public static double erfc(double z) { return Erf.erfc(z); }
 }

@@ -2,7 +2,7 @@ package org.jdiffusion.diffusion.loss;
 
 import org.jdiffusion.diffusion.DiffusionSpec;
 import org.jdiffusion.diffusion.Prediction;
-import org.jdiffusion.diffusion.UNetDenoiser;
+import org.jdiffusion.diffusion.NetworkDenoiser;
 import org.jdiffusion.nn.optim.Adam;
 import org.jdiffusion.nn.unet.UNet;
 import org.jdiffusion.nn.unet.UNetConfig;
@@ -32,7 +32,7 @@ class DiffusionTrainerTest {
                 new DiffusionTrainer.Options(5, 0.1, false, 0));
         for (int s = 0; s < 3; s++) assertTrue(Double.isFinite(m.step(x0, null, g)));
         // an unconditional network ignores labels when sampled
-        Tensor out = new UNetDenoiser(plain).predict(x0, Tensor.ofLongs(new long[]{1, 2, 3, 4}, 4), Tensor.ofLongs(new long[]{0, 0, 0, 0}, 4));
+        Tensor out = NetworkDenoiser.of(plain).predict(x0, Tensor.ofLongs(new long[]{1, 2, 3, 4}, 4), Tensor.ofLongs(new long[]{0, 0, 0, 0}, 4));
         assertArrayEquals(x0.shape(), out.shape());
     }
 

@@ -93,7 +93,7 @@ final class CudaAttention {
         CudaStorage rowdot = rows == 0 ? null : new CudaStorage(c, q.dtype(), rows);
         long rowdotPtr = rowdot == null ? 0L : rowdot.address();
         if (rows > 0) {
-            c.launch(op, "attention_bwd_rowdot_" + sfx(q.dtype()), grid(op, rows, THREADS / LaunchConfig.WARP, 1), dims, rows,
+            c.launch(op, KernelFamily.ATTENTION_BWD_ROWDOT.of(q.dtype()), grid(op, rows, THREADS / LaunchConfig.WARP, 1), dims, rows,
                     ptr(dOut), view(dOut), ptr(out), view(out), rowdotPtr);
             c.launch(op, "attention_bwd_dq_" + s, grid(op, tq, var.rowsPerBlock(), bh), dims, scale, ptr(q), view(q), ptr(k), view(k),
                     ptr(v), view(v), ptr(mask), view(mask), ptr(dOut), view(dOut), ptr(lse), view(lse), rowdotPtr, ptr(dQ), view(dQ));

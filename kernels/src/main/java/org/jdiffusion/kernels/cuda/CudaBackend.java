@@ -170,7 +170,7 @@ public final class CudaBackend implements Backend {
     /** bf16 inside an {@link Autocast} scope, else the process's {@link #matmulMode()}. */
     MatmulMode activeMode() { return Autocast.bf16Active() ? MatmulMode.BF16 : matmulMode; }
 
-    private String gemmVersion(Tensor t) { return CudaMatmul.version(t.dtype(), activeMode()); }
+    private GemmVersion gemmVersion(Tensor t) { return CudaMatmul.version(t.dtype(), activeMode()); }
 
     @Override public void conv2d(Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor out) {
         CudaConv.forward(ctx, x, w, bias, p, out, gemmVersion(out));

@@ -18,7 +18,7 @@ import static org.jdiffusion.kernels.cuda.CudaOps.sfx;
 final class CudaConv {
     private CudaConv() {}
 
-    static void forward(CudaContext c, Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor out, String version) {
+    static void forward(CudaContext c, Tensor x, Tensor w, Tensor bias, Conv2dParams p, Tensor out, GemmVersion version) {
         if (out.numel() == 0) return;
         if (isPointwise(x, w, p, out)) {
             int n = x.size(0), ch = x.size(1), o = w.size(0), hw = x.size(2) * x.size(3);
@@ -34,26 +34,26 @@ final class CudaConv {
         c.launch("conv2d", kernel("fwd", version, og, x.dtype()), launch(c, version, og, cols, p.groups()), g, ptr(x), ptr(w), ptr(bias), ptr(out));
     }
 
-    static void backwardInput(CudaContext c, Tensor dY, Tensor w, Conv2dParams p, Tensor dX, String version) {
+    static void backwardInput(CudaContext c, Tensor dY, Tensor w, Conv2dParams p, Tensor dX, GemmVersion version) {
         if (dX.numel() == 0) return;
         int[] g = geometry(dX, w, dY, p, 0, 1, 1);
         int cg = dX.size(1) / p.groups(), cols = dX.size(0) * dX.size(2) * dX.size(3);
         c.launch("conv2dBackwardInput", kernel("dx", version, cg, dX.dtype()), launch(c, version, cg, cols, p.groups()), g, ptr(dY), ptr(w), ptr(dX));
     }
 
-    static void backwardWeight(CudaContext c, Tensor dY, Tensor x, Conv2dParams p, Tensor dW, String version) {
+    static void backwardWeight(CudaContext c, Tensor dY, Tensor x, Conv2dParams p, Tensor dW, GemmVersion version) {
         if (dW.numel() == 0) return;
         int og = dW.size(0) / p.groups(), r = dW.size(1) * dW.size(2) * dW.size(3), k = x.size(0) * dY.size(2) * dY.size(3);
-        GemmPlan.Split split = version.equals("naive") ? new GemmPlan.Split(1, Math.max(k, 1))
+        GemmPlan.Split split = !version.tiled() ? new GemmPlan.Split(1, Math.max(k, 1))
                 : GemmPlan.splitK(GemmPlan.tiles(og, r) * p.groups(), k, c.multiprocessors());
         int[] g = geometry(x, dW, dY, p, 0, split.chunk(), split.splits());
         CudaStorage ws = split.splits() > 1 ? new CudaStorage(c, dW.dtype(), split.splits() * dW.size(0) * r) : null;
         long wsAddress = ws == null ? 0L : ws.address();
-        LaunchConfig cfg = version.equals("naive") ? GemmPlan.naive((long) og * r, p.groups(), c.multiprocessors())
+        LaunchConfig cfg = !version.tiled() ? GemmPlan.naive((long) og * r, p.groups(), c.multiprocessors())
                 : GemmPlan.tiled(og, r, p.groups() * split.splits());
         c.launch("conv2dBackwardWeight", kernel("dw", version, og, dW.dtype()), cfg, g, ptr(dY), ptr(x), ptr(dW), wsAddress);
         if (ws != null)
-            c.launch("conv2dBackwardWeight", "conv_dw_reduce_" + sfx(dW.dtype()), LaunchConfig.elementwise(dW.numel(), c.multiprocessors()),
+            c.launch("conv2dBackwardWeight", KernelFamily.CONV_DW_REDUCE.of(dW.dtype()), LaunchConfig.elementwise(dW.numel(), c.multiprocessors()),
                     g, wsAddress, ptr(dW));
         if (ws != null) ws.release();  // the allocator reuses the block only for later work on this stream
     }
@@ -67,14 +67,14 @@ final class CudaConv {
     private static boolean merges(Tensor t) { return t.size(2) == 1 || t.stride(2) == t.size(3) * t.stride(3); }
 
     /** The kernel of a pass and version for a GEMM of m rows: the tiled versions by {@link GemmPlan#tileM}. */
-    static String kernel(String pass, String version, int m, DType dt) {
-        if (version.equals("naive")) return "conv_" + pass + "_naive_" + sfx(dt);
+    static String kernel(String pass, GemmVersion version, int m, DType dt) {
+        if (!version.tiled()) return "conv_" + pass + "_naive_" + sfx(dt);
         if (dt != DType.FLOAT32) throw new IllegalArgumentException("conv2d: the " + version + " kernels take float32, got " + dt);
-        return "conv_" + pass + "_" + version + GemmPlan.tileSuffix(m) + "_" + sfx(dt);
+        return "conv_" + pass + "_" + version.stem + GemmPlan.tileSuffix(m) + "_" + sfx(dt);
     }
 
-    private static LaunchConfig launch(CudaContext c, String version, int m, int n, int groups) {
-        return version.equals("naive") ? GemmPlan.naive((long) m * n, groups, c.multiprocessors()) : GemmPlan.tiled(m, n, groups);
+    private static LaunchConfig launch(CudaContext c, GemmVersion version, int m, int n, int groups) {
+        return !version.tiled() ? GemmPlan.naive((long) m * n, groups, c.multiprocessors()) : GemmPlan.tiled(m, n, groups);
     }
 
     /**

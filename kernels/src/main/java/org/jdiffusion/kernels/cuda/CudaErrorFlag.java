@@ -32,21 +32,27 @@ final class CudaErrorFlag {
         throw error(f[0], f[1], (f[2] & 0xFFFFFFFFL) | ((long) f[3] << 32), ctx.device() + " at " + op + ", after " + since);
     }
 
-    /** The exception for a flag of common.cuh's ErrorCode (index errors carry their dim in bits 8 and up), worded as the CPU words it. */
+    /** The exception for a flag of op_ids.cuh's ErrorCode ({@link CudaOpIds.DeviceError}) (index errors carry their dim in bits 8 and up), worded as the CPU words it. */
     static RuntimeException error(int flag, int bound, long value, String where) {
         int code = flag & 0xFF, dim = flag >>> 8;
-        String op = switch (code) {
-            case 1 -> "gather";
-            case 2 -> "scatterAdd";
-            case 3 -> "indexSelect";
-            case 4 -> "indexAdd";
-            default -> null;
+        CudaOpIds.DeviceError[] all = CudaOpIds.DeviceError.values();
+        CudaOpIds.DeviceError e = code < all.length ? all[code] : null;
+        String op = e == null ? null : switch (e) {
+            case GATHER_INDEX -> "gather";
+            case SCATTER_ADD_INDEX -> "scatterAdd";
+            case INDEX_SELECT_INDEX -> "indexSelect";
+            case INDEX_ADD_INDEX -> "indexAdd";
+            case NONE, INT_DIV_ZERO, UNKNOWN_OP -> null;
         };
         if (op != null)
             return new IllegalArgumentException(op + ": index " + value + " is out of range for dim " + dim + " of size " + bound
                     + " (expected 0 <= index < " + bound + (value < 0 ? "; negative indices are not supported" : "") + "); reported by "
                     + where);
-        if (code == 5) return new ArithmeticException("div: integer division by zero (dividend " + value + "); reported by " + where);
+        if (e == CudaOpIds.DeviceError.INT_DIV_ZERO)
+            return new ArithmeticException("div: integer division by zero (dividend " + value + "); reported by " + where);
+        if (e == CudaOpIds.DeviceError.UNKNOWN_OP)
+            return new IllegalStateException("a kernel was launched with op id " + value + ", which it has no case for (op_ids.cuh is generated from"
+                    + " the Java enums: rebuild the kernels); reported by " + where);
         return new IllegalStateException("unknown device error code " + flag + " reported by " + where);
     }
 }

@@ -22,16 +22,16 @@ final class CudaMatmul {
     }
 
     /** The kernel version for a dtype and mode: naive for float64, the mode's for float32. */
-    static String version(DType dt, MatmulMode mode) { return dt == DType.FLOAT64 ? "naive" : mode.kernel(); }
+    static GemmVersion version(DType dt, MatmulMode mode) { return dt == DType.FLOAT64 ? GemmVersion.NAIVE : mode.kernel(); }
 
     /**
-     * Runs one version ("naive", "simt", "tf32", "bf16"; the last three float32 only) on 3-d views;
+     * Runs one version (naive, simt, tf32, bf16; the last three float32 only) on 3-d views;
      * bias [M] or null is added to every row m.
      */
-    static void run(CudaContext c, String op, Tensor a, Tensor b, Tensor bias, Tensor out, String version) {
+    static void run(CudaContext c, String op, Tensor a, Tensor b, Tensor bias, Tensor out, GemmVersion version) {
         int nb = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
         if (nb == 0 || m == 0 || n == 0) return;
-        boolean naive = version.equals("naive");
+        boolean naive = !version.tiled();
         if (!naive && out.dtype() != DType.FLOAT32)
             throw new IllegalArgumentException(op + ": the " + version + " GEMM takes float32, got " + out.dtype());
         int[] sa = a.strides(), sb = b.strides(), so = out.strides();
@@ -40,7 +40,7 @@ final class CudaMatmul {
         if (!naive && (n == 1 || sb[2] == 1) && aligned(ptr(b), nb > 1 ? sb[0] : 0, k > 1 ? sb[1] : 0)) flags |= B_VEC;
         int[] geom = {m, n, k, nb, sa[0], m == 1 ? 1 : sa[1], sa[2], sb[0], sb[1], n == 1 ? 1 : sb[2], so[0], so[1], so[2],
                 bias == null ? 0 : bias.stride(0), flags};
-        String kernel = "gemm_" + version + (naive ? "" : GemmPlan.tileSuffix(m)) + "_" + CudaOps.sfx(out.dtype());
+        String kernel = "gemm_" + version.stem + (naive ? "" : GemmPlan.tileSuffix(m)) + "_" + CudaOps.sfx(out.dtype());
         LaunchConfig cfg = naive ? GemmPlan.naive((long) m * n, nb, c.multiprocessors()) : GemmPlan.tiled(m, n, nb);
         c.launch(op, kernel, cfg, geom, ptr(a), ptr(b), ptr(out), ptr(bias));
     }

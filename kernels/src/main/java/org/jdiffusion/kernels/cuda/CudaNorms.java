@@ -41,7 +41,7 @@ final class CudaNorms {
         }
         int[] rg = CudaGeometry.of(leadShape, lead(x, lead), lead(out, lead), mean.strides(), rstd.strides()).pack("layerNorm");
         int[] ig = CudaGeometry.of(trailShape, trail(x, lead), trail(out, lead), stridesOr0(gamma, nd), stridesOr0(beta, nd)).pack("layerNorm");
-        c.launch("layerNorm", "layer_norm_" + sfx(x.dtype()), LaunchConfig.rows(rows, d), rg, ig, d, eps, ptr(x), ptr(gamma), ptr(beta),
+        c.launch("layerNorm", KernelFamily.LAYER_NORM.of(x.dtype()), LaunchConfig.rows(rows, d), rg, ig, d, eps, ptr(x), ptr(gamma), ptr(beta),
                 ptr(out), ptr(mean), ptr(rstd));
     }
 
@@ -50,7 +50,6 @@ final class CudaNorms {
         int lead = x.dim() - nd;
         int[] sh = x.shape(), leadShape = slice(sh, 0, lead), trailShape = slice(sh, lead, sh.length);
         int rows = Shapes.numel(leadShape), d = Shapes.numel(trailShape);
-        String s = sfx(x.dtype());
         if (dGamma != null) {
             CudaElementwise.fill(c, dGamma, 0);
             CudaElementwise.fill(c, dBeta, 0);
@@ -67,7 +66,7 @@ final class CudaNorms {
                     .pack("layerNormBackward");
             int[] ig = CudaGeometry.of(trailShape, trail(dY, lead), trail(x, lead), stridesOr0(gamma, nd), trail(dX, lead))
                     .pack("layerNormBackward");
-            c.launch("layerNormBackward", "layer_norm_backward_" + s, LaunchConfig.rows(rows, d), rg, ig, d, ptr(dY), ptr(x), ptr(gamma),
+            c.launch("layerNormBackward", KernelFamily.LAYER_NORM_BACKWARD.of(x.dtype()), LaunchConfig.rows(rows, d), rg, ig, d, ptr(dY), ptr(x), ptr(gamma),
                     ptr(mean), ptr(rstd), ptr(dX));
         }
         if (dGamma == null) return;
@@ -80,13 +79,13 @@ final class CudaNorms {
         int[] pl = CudaFastRows.layerNormParamGradRows(x.dtype(), sh, nd, dY.strides(), x.strides(), mean.strides(), rstd.strides(),
                 dGamma.strides(), dBeta.strides());
         if (pl != null) {
-            c.launch("layerNormBackward", "layer_norm_rows_param_grads_" + s, lc, rows, perChunk, d, pl[0], pl[1], pl[2], pl[3], ptr(dY),
+            c.launch("layerNormBackward", KernelFamily.LAYER_NORM_ROWS_PARAM_GRADS.of(x.dtype()), lc, rows, perChunk, d, pl[0], pl[1], pl[2], pl[3], ptr(dY),
                     ptr(x), ptr(mean), ptr(rstd), ptr(dGamma), ptr(dBeta));
             return;
         }
         int[] rp = CudaGeometry.of(leadShape, lead(dY, lead), lead(x, lead), mean.strides(), rstd.strides()).pack("layerNormBackward");
         int[] ip = CudaGeometry.of(trailShape, trail(dY, lead), trail(x, lead), dGamma.strides(), dBeta.strides()).pack("layerNormBackward");
-        c.launch("layerNormBackward", "layer_norm_param_grads_" + s, lc, rp, rows, perChunk, ip, d, ptr(dY), ptr(x), ptr(mean), ptr(rstd),
+        c.launch("layerNormBackward", KernelFamily.LAYER_NORM_PARAM_GRADS.of(x.dtype()), lc, rp, rows, perChunk, ip, d, ptr(dY), ptr(x), ptr(mean), ptr(rstd),
                 ptr(dGamma), ptr(dBeta));
     }
 
@@ -109,7 +108,7 @@ final class CudaNorms {
             return;
         }
         int[] sg = CudaGeometry.of(spatial, slice(x.strides(), 2, sh.length), slice(out.strides(), 2, sh.length)).pack("groupNorm");
-        c.launch("groupNorm", "group_norm_" + sfx(x.dtype()), LaunchConfig.rows(n * groups, (long) ch / groups * s), sg, s, ch, groups,
+        c.launch("groupNorm", KernelFamily.GROUP_NORM.of(x.dtype()), LaunchConfig.rows(n * groups, (long) ch / groups * s), sg, s, ch, groups,
                 gnStrides(x, out, null, gamma, mean, rstd), eps, ptr(x), ptr(gamma), ptr(beta), beta == null ? 0 : beta.stride(0),
                 ptr(out), ptr(mean), ptr(rstd));
     }
@@ -125,7 +124,6 @@ final class CudaNorms {
             }
             return;
         }
-        String k = sfx(x.dtype());
         int[] st = gnStrides(x, dX, dY, gamma, mean, rstd);
         int[] sg3 = CudaGeometry.of(spatial, slice(x.strides(), 2, r), slice(dX.strides(), 2, r), slice(dY.strides(), 2, r))
                 .pack("groupNormBackward");
@@ -135,7 +133,7 @@ final class CudaNorms {
                     mean.stride(0), mean.stride(1), rstd.stride(0), rstd.stride(1), ptr(dY), ptr(x), ptr(gamma),
                     gamma == null ? 0 : gamma.stride(0), ptr(mean), ptr(rstd), ptr(dX));
         else
-            c.launch("groupNormBackward", "group_norm_backward_" + k, LaunchConfig.rows(n * groups, (long) ch / groups * s), sg3, s, ch,
+            c.launch("groupNormBackward", KernelFamily.GROUP_NORM_BACKWARD.of(x.dtype()), LaunchConfig.rows(n * groups, (long) ch / groups * s), sg3, s, ch,
                     groups, st, ptr(dY), ptr(x), ptr(gamma), ptr(mean), ptr(rstd), ptr(dX));
         if (dGamma == null) return;
         int nPer = CudaFastRows.groupNormParamGradSamples(x.dtype(), sh, x.strides(), dY.strides(), c.multiprocessors());
@@ -144,17 +142,17 @@ final class CudaNorms {
             int chunks = (n + nPer - 1) / nPer;
             boolean vec = CudaFastRows.vectorizable(x.dtype(), s, new int[]{s}, ptr(x), ptr(dY));
             CudaStorage part = new CudaStorage(c, DType.FLOAT64, 2 * chunks * ch);
-            c.launch("groupNormBackward", "group_norm_rows_param_partials_" + k, new LaunchConfig(ch, chunks, CudaFastRows.GN_PARAM_BLOCK), n, s,
+            c.launch("groupNormBackward", KernelFamily.GROUP_NORM_ROWS_PARAM_PARTIALS.of(x.dtype()), new LaunchConfig(ch, chunks, CudaFastRows.GN_PARAM_BLOCK), n, s,
                     ch, groups, nPer, vec ? 1 : 0, mean.stride(0), mean.stride(1), rstd.stride(0), rstd.stride(1), ptr(dY), ptr(x), ptr(mean),
                     ptr(rstd), part.address());
             int block = LaunchConfig.ELEMENTWISE_BLOCK;
-            c.launch("groupNormBackward", "group_norm_param_grads_sum_" + k, new LaunchConfig((ch + block - 1) / block, 1, block), ch, chunks,
+            c.launch("groupNormBackward", KernelFamily.GROUP_NORM_PARAM_GRADS_SUM.of(x.dtype()), new LaunchConfig((ch + block - 1) / block, 1, block), ch, chunks,
                     part.address(), ptr(dGamma), dGamma.stride(0), ptr(dBeta), dBeta.stride(0));
             part.release();  // reused only by later work on this stream
             return;
         }
         int[] sg2 = CudaGeometry.of(spatial, slice(x.strides(), 2, r), slice(dY.strides(), 2, r)).pack("groupNormBackward");
-        c.launch("groupNormBackward", "group_norm_param_grads_" + k, LaunchConfig.rows(ch, (long) n * s), sg2, n, s, ch, groups, st,
+        c.launch("groupNormBackward", KernelFamily.GROUP_NORM_PARAM_GRADS.of(x.dtype()), LaunchConfig.rows(ch, (long) n * s), sg2, n, s, ch, groups, st,
                 ptr(dY), ptr(x), ptr(mean), ptr(rstd), ptr(dGamma), dGamma.stride(0), ptr(dBeta), dBeta.stride(0));
     }
 }

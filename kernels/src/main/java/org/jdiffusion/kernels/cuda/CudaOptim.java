@@ -33,7 +33,7 @@ final class CudaOptim {
                     ? new Object[]{(float) h.paramDecay(), (float) h.l2(), (float) h.beta1(), (float) h.beta2(), (float) h.stepSize(),
                     (float) h.bias2Sqrt(), (float) h.eps()}
                     : new Object[]{h.paramDecay(), h.l2(), h.beta1(), h.beta2(), h.stepSize(), h.bias2Sqrt(), h.eps()};
-            launchAll(c, "adamStep", "adam_step_" + sfx(dt), rows, 4, args);
+            launchAll(c, "adamStep", KernelFamily.ADAM_STEP.of(dt), rows, 4, args);
         }
     }
 
@@ -42,7 +42,7 @@ final class CudaOptim {
             List<Tensor[]> rows = positions(dt, shadow, params);
             if (rows.isEmpty()) continue;
             Object[] args = dt == DType.FLOAT32 ? new Object[]{(float) decay, (float) (1 - decay)} : new Object[]{decay, 1 - decay};
-            launchAll(c, "emaUpdate", "ema_update_" + sfx(dt), rows, 2, args);
+            launchAll(c, "emaUpdate", KernelFamily.EMA_UPDATE.of(dt), rows, 2, args);
         }
     }
 

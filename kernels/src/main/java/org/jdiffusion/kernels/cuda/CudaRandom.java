@@ -4,7 +4,6 @@ import org.jdiffusion.tensor.Philox;
 import org.jdiffusion.tensor.Tensor;
 
 import static org.jdiffusion.kernels.cuda.CudaOps.ptr;
-import static org.jdiffusion.kernels.cuda.CudaOps.sfx;
 
 /**
  * Launches random.cu: element i of out in row-major order takes Philox counter offset + i, the
@@ -18,7 +17,7 @@ final class CudaRandom {
         if (n == 0) return;
         // merging contiguous dims keeps row-major order, so linear index i is the element's counter step
         int[] g = CudaGeometry.of(out.shape(), out.strides()).pack("random");
-        c.launch("random", "random_" + sfx(out.dtype()), LaunchConfig.elementwise(n, c.multiprocessors()), dist.ordinal(), g, n, seed,
+        c.launch("random", KernelFamily.RANDOM.of(out.dtype()), LaunchConfig.elementwise(n, c.multiprocessors()), CudaOpIds.id(dist), g, n, seed,
                 offset, a, b, (long) a, (long) b, ptr(out));
     }
 }

@@ -7,7 +7,6 @@ import org.jdiffusion.tensor.Tensor;
 
 
 import static org.jdiffusion.kernels.cuda.CudaOps.ptr;
-import static org.jdiffusion.kernels.cuda.CudaOps.sfx;
 
 /**
  * Launches reduce.cu. x's dims split into kept dims (a Geom over x and out) and reduced dims (a
@@ -37,24 +36,24 @@ final class CudaReductions {
         }
         int nOut = Shapes.numel(keptShape), nInner = Shapes.numel(redShape);
         if (nOut == 0) return;
-        String name = op.opName(), s = sfx(x.dtype());
+        String name = op.opName();
         int[] outer = CudaGeometry.of(keptShape, keptX, keptOut).pack(name);
         int[] inner = CudaGeometry.of(redShape, redX).pack(name);
         boolean arg = op.isArg();
         long outPtr = arg ? 0L : ptr(out), idxPtr = arg ? ptr(out) : 0L;
         LaunchConfig.ReducePlan plan = LaunchConfig.reduce(nOut, nInner, c.multiprocessors());
         if (plan.perThread()) {
-            c.launch(name, "reduce_thread_" + s, plan.launch(), op.ordinal(), outer, nOut, inner, nInner, ptr(x), outPtr, idxPtr);
+            c.launch(name, KernelFamily.REDUCE_THREAD.of(x.dtype()), plan.launch(), CudaOpIds.id(op), outer, nOut, inner, nInner, ptr(x), outPtr, idxPtr);
         } else if (plan.chunks() == 1) {
-            c.launch(name, "reduce_" + s, plan.launch(), op.ordinal(), outer, inner, nInner, plan.chunkLen(), ptr(x), outPtr, idxPtr,
+            c.launch(name, KernelFamily.REDUCE.of(x.dtype()), plan.launch(), CudaOpIds.id(op), outer, inner, nInner, plan.chunkLen(), ptr(x), outPtr, idxPtr,
                     0L, 0L);
         } else {
             int parts = nOut * plan.chunks();
             CudaStorage pv = new CudaStorage(c, x.dtype() == DType.INT64 ? DType.INT64 : DType.FLOAT64, parts);
             CudaStorage pi = new CudaStorage(c, DType.INT64, parts);
-            c.launch(name, "reduce_" + s, plan.launch(), op.ordinal(), outer, inner, nInner, plan.chunkLen(), ptr(x), outPtr, idxPtr,
+            c.launch(name, KernelFamily.REDUCE.of(x.dtype()), plan.launch(), CudaOpIds.id(op), outer, inner, nInner, plan.chunkLen(), ptr(x), outPtr, idxPtr,
                     pv.address(), pi.address());
-            c.launch(name, "reduce_finish_" + s, new LaunchConfig(nOut, 1, LaunchConfig.rowBlock(plan.chunks() * 4L)), op.ordinal(),
+            c.launch(name, KernelFamily.REDUCE_FINISH.of(x.dtype()), new LaunchConfig(nOut, 1, LaunchConfig.rowBlock(plan.chunks() * 4L)), CudaOpIds.id(op),
                     outer, plan.chunks(), pv.address(), pi.address(), outPtr, idxPtr);
             pv.release();  // reused only by later work on this stream
             pi.release();

@@ -28,7 +28,7 @@ final class CudaSoftmax {
             return;
         }
         int[] g = CudaGeometry.of(rowsShape, without(x.strides(), dim), without(out.strides(), dim)).pack(op);
-        c.launch(op, "softmax_" + sfx(x.dtype()), LaunchConfig.rows(rows, d), log ? 1 : 0, g, d, x.stride(dim), out.stride(dim),
+        c.launch(op, KernelFamily.SOFTMAX.of(x.dtype()), LaunchConfig.rows(rows, d), log ? 1 : 0, g, d, x.stride(dim), out.stride(dim),
                 ptr(x), ptr(out));
     }
 
@@ -45,7 +45,7 @@ final class CudaSoftmax {
             return;
         }
         int[] g = CudaGeometry.of(rowsShape, without(dY.strides(), dim), without(y.strides(), dim), without(dX.strides(), dim)).pack(op);
-        c.launch(op, "softmax_backward_" + sfx(y.dtype()), LaunchConfig.rows(rows, d), log ? 1 : 0, g, d, dY.stride(dim), y.stride(dim),
+        c.launch(op, KernelFamily.SOFTMAX_BACKWARD.of(y.dtype()), LaunchConfig.rows(rows, d), log ? 1 : 0, g, d, dY.stride(dim), y.stride(dim),
                 dX.stride(dim), ptr(dY), ptr(y), ptr(dX));
     }
 }

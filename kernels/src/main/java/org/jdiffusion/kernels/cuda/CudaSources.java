@@ -19,7 +19,7 @@ final class CudaSources {
 
     /** Every file of kernels/src/main/cuda (CudaSourcesTest keeps this list complete). */
     static final List<String> FILES = List.of(
-            "attention.cu", "common.cuh", "conv.cu", "elementwise.cu", "gemm.cu", "gemm.cuh", "index.cu", "norm.cu", "optim.cu", "random.cu", "reduce.cu", "resample.cu", "softmax.cu");
+            "attention.cu", "common.cuh", "conv.cu", "elementwise.cu", "gemm.cu", "gemm.cuh", "index.cu", "norm.cu", "op_ids.cuh", "optim.cu", "random.cu", "reduce.cu", "resample.cu", "softmax.cu");
 
     /** The translation unit: one #include per .cu file, in name order (as the build generates it). */
     static String umbrella() {

@@ -10,17 +10,17 @@ import java.util.Locale;
  * a 7-bit mantissa, fp32 accumulate). Float64 always runs the float64 kernels.
  */
 public enum MatmulMode {
-    FP32("simt"), TF32("tf32"), BF16("bf16");
+    FP32(GemmVersion.SIMT), TF32(GemmVersion.TF32), BF16(GemmVersion.BF16);
 
     public static final String PROPERTY = "jdiffusion.cuda.matmul";
     public static final String ENV = "JDIFFUSION_CUDA_MATMUL";
 
-    private final String kernel;
+    private final GemmVersion kernel;
 
-    MatmulMode(String kernel) { this.kernel = kernel; }
+    MatmulMode(GemmVersion kernel) { this.kernel = kernel; }
 
     /** The kernel version of gemm.cuh this mode runs: simt, tf32 or bf16. */
-    String kernel() { return kernel; }
+    GemmVersion kernel() { return kernel; }
 
     /** The mode named by {@code value} (case-insensitive); {@code source} names where it came from in the error. */
     public static MatmulMode parse(String value, String source) {

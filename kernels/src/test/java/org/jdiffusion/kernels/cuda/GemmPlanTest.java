@@ -37,12 +37,12 @@ class GemmPlanTest {
     }
 
     @Test void kernelNamesCarryTheTileRowsOfTheirM() {
-        assertEquals("conv_fwd_simt_m32_f32", CudaConv.kernel("fwd", "simt", 32, org.jdiffusion.tensor.DType.FLOAT32));
-        assertEquals("conv_dx_tf32_m64_f32", CudaConv.kernel("dx", "tf32", 64, org.jdiffusion.tensor.DType.FLOAT32));
-        assertEquals("conv_dw_bf16_f32", CudaConv.kernel("dw", "bf16", 65, org.jdiffusion.tensor.DType.FLOAT32));
-        assertEquals("conv_fwd_naive_f64", CudaConv.kernel("fwd", "naive", 32, org.jdiffusion.tensor.DType.FLOAT64));
+        assertEquals("conv_fwd_simt_m32_f32", CudaConv.kernel("fwd", GemmVersion.SIMT, 32, org.jdiffusion.tensor.DType.FLOAT32));
+        assertEquals("conv_dx_tf32_m64_f32", CudaConv.kernel("dx", GemmVersion.TF32, 64, org.jdiffusion.tensor.DType.FLOAT32));
+        assertEquals("conv_dw_bf16_f32", CudaConv.kernel("dw", GemmVersion.BF16, 65, org.jdiffusion.tensor.DType.FLOAT32));
+        assertEquals("conv_fwd_naive_f64", CudaConv.kernel("fwd", GemmVersion.NAIVE, 32, org.jdiffusion.tensor.DType.FLOAT64));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> CudaConv.kernel("fwd", "simt", 32, org.jdiffusion.tensor.DType.FLOAT64));
+                () -> CudaConv.kernel("fwd", GemmVersion.SIMT, 32, org.jdiffusion.tensor.DType.FLOAT64));
         assertEquals("conv2d: the simt kernels take float32, got float64", e.getMessage());
     }
 
@@ -74,9 +74,9 @@ class GemmPlanTest {
         assertEquals(MatmulMode.FP32, MatmulMode.parse("fp32", "test"));
         assertEquals(MatmulMode.TF32, MatmulMode.parse(" TF32 ", "test"));
         assertEquals(MatmulMode.BF16, MatmulMode.parse("bf16", "test"));
-        assertEquals("simt", MatmulMode.FP32.kernel());
-        assertEquals("naive", CudaMatmul.version(org.jdiffusion.tensor.DType.FLOAT64, MatmulMode.BF16));
-        assertEquals("tf32", CudaMatmul.version(org.jdiffusion.tensor.DType.FLOAT32, MatmulMode.TF32));
+        assertEquals(GemmVersion.SIMT, MatmulMode.FP32.kernel());
+        assertEquals(GemmVersion.NAIVE, CudaMatmul.version(org.jdiffusion.tensor.DType.FLOAT64, MatmulMode.BF16));
+        assertEquals(GemmVersion.TF32, CudaMatmul.version(org.jdiffusion.tensor.DType.FLOAT32, MatmulMode.TF32));
     }
 
     @Test void aBadMatmulModeSaysWhereItCameFromAndWhatIsExpected() {

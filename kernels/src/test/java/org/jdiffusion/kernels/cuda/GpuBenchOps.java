@@ -105,7 +105,7 @@ final class GpuBenchOps {
         int ho = p.outH(h, k), wo = p.outW(w, k);
         Tensor x = rnd(g, n, ci, h, w), wt = rnd(g, co, ci, k, k), bias = rnd(g, co), out = zeros(n, co, ho, wo);
         CudaContext ctx = be.context();
-        String tf32 = CudaMatmul.version(DType.FLOAT32, MatmulMode.TF32);
+        GemmVersion tf32 = CudaMatmul.version(DType.FLOAT32, MatmulMode.TF32);
         if (c.integer("bwd") == 0) return inMode(c, () -> be.conv2d(x, wt, bias, p, out), () -> CudaConv.forward(ctx, x, wt, bias, p, out, tf32));
         Tensor dY = rnd(g, n, co, ho, wo), dX = zeros(n, ci, h, w), dW = zeros(co, ci, k, k), dB = zeros(1, co, 1, 1);
         int[] nhw = {0, 2, 3};

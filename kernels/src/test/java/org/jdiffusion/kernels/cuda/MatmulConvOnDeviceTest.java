@@ -30,20 +30,20 @@ import static org.jdiffusion.kernels.cuda.OpSuite.poisoned;
 @RequiresCuda
 class MatmulConvOnDeviceTest {
     static final Device GPU = Device.cuda(0);
-    static final List<String> VERSIONS = List.of("naive", "simt", "tf32", "bf16");
+    static final List<GemmVersion> VERSIONS = List.of(GemmVersion.values());
 
-    static double tol(String version, DType dt) {
+    static double tol(GemmVersion version, DType dt) {
         if (dt == DType.FLOAT64) return 1e-10;
         return switch (version) {
-            case "tf32" -> 3e-3;
-            case "bf16" -> 2.5e-2;
+            case TF32 -> 3e-3;
+            case BF16 -> 2.5e-2;
             default -> 1e-5;
         };
     }
 
     static CudaContext ctx() { return ((CudaBackend) Backends.of(GPU)).context(); }
 
-    static void check(Tensor expected64, Tensor actual, String version, DType dt, int k, String what) {
+    static void check(Tensor expected64, Tensor actual, GemmVersion version, DType dt, int k, String what) {
         double t = tol(version, dt) * Math.sqrt(Math.max(k, 1));
         try {
             assertClose(expected64, actual, t, t);
@@ -71,8 +71,8 @@ class MatmulConvOnDeviceTest {
             for (DType dt : new DType[]{DType.FLOAT32, DType.FLOAT64}) {
                 Tensor a = input(g, dt, nb, m, k), b = input(g, dt, nb, k, n);
                 Tensor expected = cpuMatmul(a, b);
-                for (String v : VERSIONS) {
-                    if (dt == DType.FLOAT64 && !v.equals("naive")) continue;
+                for (GemmVersion v : VERSIONS) {
+                    if (dt == DType.FLOAT64 && v.tiled()) continue;
                     String what = "matmul " + nb + "x" + m + "x" + k + "x" + n;
                     // contiguous (the 16-byte path where aligned), then both operands transposed in memory
                     for (boolean strided : new boolean[]{false, true}) {
@@ -92,7 +92,7 @@ class MatmulConvOnDeviceTest {
         int nb = 3, m = 70, k = 45, n = 150;
         Tensor a = input(g, DType.FLOAT32, 1, m, k), b = input(g, DType.FLOAT32, nb, k, n);
         Tensor expected = cpuMatmul(a.expand(nb, m, k).contiguous(), b);
-        for (String v : VERSIONS) {
+        for (GemmVersion v : VERSIONS) {
             Tensor ad = a.to(GPU).expand(nb, m, k);               // batch stride 0
             Tensor big = poisoned(DType.FLOAT32, GPU, nb, n, 2 * m);
             Tensor out = big.slice(2, 0, 2 * m, 2).transpose(1, 2); // [nb, m, n], strides (2mn, 2, 2m)
@@ -107,7 +107,7 @@ class MatmulConvOnDeviceTest {
         Tensor a = input(g, DType.FLOAT32, 1, m, k), b = input(g, DType.FLOAT32, 1, k, n), bias = input(g, DType.FLOAT32, m);
         double[] e = cpuMatmul(a, b).toDoubleArray(), bv = bias.toDoubleArray();
         for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) e[i * n + j] += bv[i];
-        for (String v : VERSIONS) {
+        for (GemmVersion v : VERSIONS) {
             Tensor out = poisoned(DType.FLOAT32, GPU, 1, m, n);
             CudaMatmul.run(ctx(), "matmul", a.to(GPU), b.to(GPU), OpSuite.stridedOn(bias, GPU), out, v);
             check(Tensor.of(e, 1, m, n), out, v, DType.FLOAT32, k, "matmul + bias");
@@ -119,7 +119,7 @@ class MatmulConvOnDeviceTest {
         Tensor a = input(g, DType.FLOAT32, 2, 3, 40, 50), b = input(g, DType.FLOAT32, 50, 60);
         Tensor expected = a.to(DType.FLOAT64).matmul(b.to(DType.FLOAT64));
         Tensor actual = a.to(GPU).matmul(b.to(GPU));
-        String v = ((CudaBackend) Backends.of(GPU)).matmulMode().kernel();
+        GemmVersion v = ((CudaBackend) Backends.of(GPU)).matmulMode().kernel();
         check(expected, actual, v, DType.FLOAT32, 50, "frontend matmul");
     }
 
@@ -166,8 +166,8 @@ class MatmulConvOnDeviceTest {
                 cpu.conv2dBackwardWeight(dY64, x64, p, dW);
                 String what = "conv " + java.util.Arrays.toString(cv);
                 int kFwd = ch / gr * kh * kw, kDx = o / gr * kh * kw, kDw = n * ho * wo;
-                for (String v : VERSIONS) {
-                    if (dt == DType.FLOAT64 && !v.equals("naive")) continue;
+                for (GemmVersion v : VERSIONS) {
+                    if (dt == DType.FLOAT64 && v.tiled()) continue;
                     for (boolean strided : new boolean[]{false, true}) {
                         Tensor xd = strided ? OpSuite.stridedOn(x, GPU) : x.to(GPU), wd = strided ? OpSuite.stridedOn(wt, GPU) : wt.to(GPU);
                         Tensor dYd = strided ? OpSuite.stridedOn(dY, GPU) : dY.to(GPU);
@@ -195,7 +195,7 @@ class MatmulConvOnDeviceTest {
         Backends.of(Device.CPU).conv2dBackwardWeight(dY.to(DType.FLOAT64), x.to(DType.FLOAT64), p, dW);
         CudaContext c = ctx();
         org.junit.jupiter.api.Assertions.assertTrue(GemmPlan.splitK(GemmPlan.tiles(o, ch * 9), n * h * w, c.multiprocessors()).splits() > 1);
-        for (String v : VERSIONS) {
+        for (GemmVersion v : VERSIONS) {
             Tensor dWd = poisoned(DType.FLOAT32, GPU, o, ch, 3, 3);
             CudaConv.backwardWeight(c, dY.to(GPU), x.to(GPU), p, dWd, v);
             check(dW, dWd, v, DType.FLOAT32, n * h * w, "split-K dW");

@@ -1,6 +1,5 @@
 package org.jdiffusion.samples.cli;
 
-import org.jdiffusion.samples.Main;
 import org.jdiffusion.tensor.Device;
 import picocli.CommandLine;
 
@@ -36,16 +35,16 @@ public final class Cli {
 
     /** A path that must name an existing regular file. */
     public static Path existingFile(String flag, Path p) {
-        if (p == null) throw new Main.UsageException("missing required option " + flag);
-        if (Files.isDirectory(p)) throw new Main.UsageException(flag + ": " + p + " is a directory, expected a file");
-        if (!Files.isRegularFile(p)) throw new Main.UsageException(flag + ": no such file: " + p);
+        if (p == null) throw new UsageException("missing required option " + flag);
+        if (Files.isDirectory(p)) throw new UsageException(flag + ": " + p + " is a directory, expected a file");
+        if (!Files.isRegularFile(p)) throw new UsageException(flag + ": no such file: " + p);
         return p;
     }
 
     /** A path that must name an existing directory. */
     public static Path existingDir(String flag, Path p) {
-        if (p == null) throw new Main.UsageException("missing required option " + flag);
-        if (!Files.isDirectory(p)) throw new Main.UsageException(flag + ": no such directory: " + p);
+        if (p == null) throw new UsageException("missing required option " + flag);
+        if (!Files.isDirectory(p)) throw new UsageException(flag + ": no such directory: " + p);
         return p;
     }
 
@@ -53,11 +52,11 @@ public final class Cli {
     public static Path outputFile(String flag, Path p) {
         Path parent = p.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent))
-            throw new Main.UsageException(flag + ": directory " + parent + " does not exist");
+            throw new UsageException(flag + ": directory " + parent + " does not exist");
         return p;
     }
 
     public static void require(boolean ok, String message) {
-        if (!ok) throw new Main.UsageException(message);
+        if (!ok) throw new UsageException(message);
     }
 }

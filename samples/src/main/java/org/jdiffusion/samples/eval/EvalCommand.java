@@ -1,6 +1,7 @@
 package org.jdiffusion.samples.eval;
 
 import org.jdiffusion.samples.Main;
+import org.jdiffusion.samples.cli.CheckpointOptions;
 import org.jdiffusion.samples.cli.Cli;
 import org.jdiffusion.samples.data.BundledMnist;
 import org.jdiffusion.samples.sample.LoadedModel;
@@ -36,7 +37,7 @@ import java.util.function.Supplier;
                 "On two CPU cores (fast kernels) the reference U-Net costs about 5 ms per sample per step in batches of 64: --report with the default lists (5 x 50 guided DDIM-25 samples, 11 x 50 samples of the sampler sweep at 1,390 steps each, DDPM 1000 the longest, after the bound on 256 images x 100 timesteps) takes about 15 minutes; with --sweep-samples 256 and --count 128, about 40 minutes."},
         footer = {"", "Example: ./jdiffusion eval --checkpoint runs/eps/checkpoint.safetensors --checkpoint runs/hybrid/checkpoint.safetensors "
                 + "--report reports/eps --sweep-samples 100"})
-public final class EvalCommand implements Callable<Integer> {
+public final class EvalCommand extends CheckpointOptions implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "CK", description = "a checkpoint of train (or a state dict with diffusion metadata); "
@@ -53,8 +54,6 @@ public final class EvalCommand implements Callable<Integer> {
     int batch = 64;
     @Option(names = "--seed", paramLabel = "S", description = "seed of the noise: x_t of the bound, and sample i's noise stream in every sampling part (default: ${DEFAULT-VALUE})")
     long seed = 0;
-    @Option(names = "--device", paramLabel = "D", converter = Cli.DeviceConverter.class, description = "cpu (default) or cuda[:N]")
-    Device device = Device.CPU;
     @Option(names = "--samples", paramLabel = "N", description = "samples of the single quality check, DDIM at --guidance (0 = skip; default: ${DEFAULT-VALUE})")
     int samples = 200;
     @Option(names = "--sample-steps", paramLabel = "N", description = "DDIM steps of the quality check and the guidance sweep (default: ${DEFAULT-VALUE})")
@@ -77,8 +76,6 @@ public final class EvalCommand implements Callable<Integer> {
     Path judge;
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "also write the per-timestep terms as CSV (t, weight, bits_per_dim; one checkpoint)")
     Path output;
-    @Option(names = "--no-ema", description = "use a training checkpoint's model weights instead of its EMA weights")
-    boolean noEma;
 
     static final String LIKELIHOOD = "Likelihood (bits/dim)", QUALITY = "Sample quality", GUIDANCE = "Guidance sweep", SAMPLERS = "Sampler sweep";
 

@@ -6,7 +6,9 @@ import org.jdiffusion.diffusion.sampling.Sampler;
 import org.jdiffusion.diffusion.sampling.SamplingLoop;
 import org.jdiffusion.diffusion.sampling.Trajectory;
 import org.jdiffusion.samples.Main;
+import org.jdiffusion.samples.cli.CheckpointOptions;
 import org.jdiffusion.samples.cli.Cli;
+import org.jdiffusion.samples.cli.Precision;
 import org.jdiffusion.samples.cli.Progress;
 import org.jdiffusion.samples.io.Npy;
 import org.jdiffusion.samples.io.NpyArray;
@@ -14,7 +16,6 @@ import org.jdiffusion.samples.plot.Chart;
 import org.jdiffusion.samples.plot.Colors;
 import org.jdiffusion.samples.plot.Figure;
 import org.jdiffusion.samples.plot.ImageGrid;
-import org.jdiffusion.samples.train.TrainSettings;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.MemoryScope;
@@ -37,7 +38,7 @@ import java.util.concurrent.Callable;
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Draw samples from a checkpoint: samples.npy, labels.npy and grid.png (--trace: trace.png and trace.gif).",
                 "The schedule and prediction type come from the checkpoint's metadata."})
-public final class SampleCommand implements Callable<Integer> {
+public final class SampleCommand extends CheckpointOptions implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "CK", description = "a checkpoint of train, or a safetensors state dict with diffusion metadata")
     Path checkpoint;
     @Option(names = "--sampler", paramLabel = "KIND", description = "ddpm, ddim (default) or dpmpp2m")
@@ -56,8 +57,6 @@ public final class SampleCommand implements Callable<Integer> {
     int batch = 64;
     @Option(names = "--seed", paramLabel = "S", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed = 0;
-    @Option(names = "--device", paramLabel = "D", converter = Cli.DeviceConverter.class, description = "cpu (default) or cuda[:N]")
-    Device device = Device.CPU;
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "output folder")
     Path output;
     @Option(names = "--trace", description = "also write the denoising strip of the first samples (trace.png, trace.gif)")
@@ -65,15 +64,13 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--precision", paramLabel = "P", description = "fp32 (default) or bf16: the network's matmul, conv and attention multiply "
             + "bfloat16-rounded inputs with float32 accumulation (on CUDA the bf16 tensor-core kernels); the sampler's arithmetic stays float32")
     String precision = "fp32";
-    @Option(names = "--no-ema", description = "use a training checkpoint's model weights instead of its EMA weights")
-    boolean noEma;
 
     @Override public Integer call() {
         Cli.existingFile("--checkpoint", checkpoint);
         Cli.require(count >= 1 && batch >= 1 && steps >= 1, "--count, --batch and --steps must be >= 1");
         Cli.require(eta >= 0 && eta <= 1, "--eta must be in [0, 1], got " + eta);
         Cli.require(Double.isFinite(guidance) && guidance >= 0, "--guidance must be a finite number >= 0, got " + guidance);
-        Cli.require(TrainSettings.PRECISIONS.contains(precision), "--precision: unknown precision '" + precision + "' (expected fp32 or bf16)");
+        Precision prec = Precision.ofFlag(precision);
         Sampling.Kind kind;
         try {
             kind = Sampling.Kind.parse(sampler);
@@ -93,7 +90,7 @@ public final class SampleCommand implements Callable<Integer> {
 
         Denoiser model = Sampling.denoiser(m.net());
         if (nc > 0 && guidance != 1) model = new ClassifierFreeGuidance(model, guidance, m.spec().nullClass(), m.spec().learnedVariance());
-        if (precision.equals("bf16")) model = Sampling.bf16(model);
+        if (prec == Precision.BF16) model = Sampling.bf16(model);
         Progress bar = Progress.onStdout("sample", (long) count, "samples");
         List<Tensor> parts = new ArrayList<>();
         Trajectory traced = null;
@@ -121,7 +118,7 @@ public final class SampleCommand implements Callable<Integer> {
         Tensor all = org.jdiffusion.tensor.Join.cat(parts, 0);
         SampleOutputs.write(output, m, all, labels, traced);
         System.out.println("sample: " + count + " samples (" + kind.name().toLowerCase() + ", " + Math.min(steps, m.spec().timesteps()) + " steps"
-                + (nc > 0 ? ", guidance " + guidance : "") + (precision.equals("bf16") ? ", bf16 autocast" : "") + ") -> " + output);
+                + (nc > 0 ? ", guidance " + guidance : "") + (prec == Precision.BF16 ? ", bf16 autocast" : "") + ") -> " + output);
         return 0;
     }
 

@@ -1,9 +1,8 @@
 package org.jdiffusion.samples.sample;
 
-import org.jdiffusion.autograd.Grad;
-import org.jdiffusion.autograd.Variable;
 import org.jdiffusion.diffusion.Denoiser;
 import org.jdiffusion.diffusion.DiffusionSpec;
+import org.jdiffusion.diffusion.NetworkDenoiser;
 import org.jdiffusion.diffusion.NoiseSchedule;
 import org.jdiffusion.diffusion.VarianceType;
 import org.jdiffusion.diffusion.sampling.DdimSampler;
@@ -49,14 +48,8 @@ public final class Sampling {
         };
     }
 
-    /** The network in eval mode without gradients. */
-    public static Denoiser denoiser(Nets.Net net) {
-        return (xt, t, y) -> {
-            try (var ng = Grad.noGrad()) {
-                return net.forward(Variable.constant(xt), t, y).data();
-            }
-        };
-    }
+    /** The network (in eval mode, as loaded) without gradients: diffusion's one network adapter. */
+    public static Denoiser denoiser(Nets.Net net) { return new NetworkDenoiser(net::forward); }
 
     /** d with each call inside a bf16 {@link org.jdiffusion.tensor.Autocast} scope (the network's GEMMs, convolutions and attention). */
     public static Denoiser bf16(Denoiser d) {

@@ -1,7 +1,12 @@
 package org.jdiffusion.samples.train;
 
 import org.jdiffusion.diffusion.DiffusionSpec;
+import org.jdiffusion.diffusion.NetworkDenoiser;
+import org.jdiffusion.diffusion.NoiseSchedule;
+import org.jdiffusion.diffusion.sampling.DdimSampler;
+import org.jdiffusion.diffusion.sampling.Sampler;
 import org.jdiffusion.diffusion.sampling.SamplingLoop;
+import org.jdiffusion.diffusion.sampling.Spacing;
 import org.jdiffusion.nn.optim.Ema;
 import org.jdiffusion.samples.io.Outputs;
 import org.jdiffusion.samples.plot.Chart;
@@ -9,7 +14,6 @@ import org.jdiffusion.samples.plot.Colors;
 import org.jdiffusion.samples.plot.Figure;
 import org.jdiffusion.samples.plot.HtmlReport;
 import org.jdiffusion.samples.plot.ImageGrid;
-import org.jdiffusion.samples.sample.Sampling;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Tensor;
@@ -184,7 +188,7 @@ final class RunOutputs {
         Tensor x;
         net.module().eval();
         try (var swap = ema.swapInto(net.module())) {
-            x = SamplingLoop.sample(Sampling.sampler(Sampling.Kind.DDIM, spec, 25, 0), Sampling.denoiser(net), shape, y, s.seed() + 1, 0,
+            x = SamplingLoop.sample(previewSampler(spec), new NetworkDenoiser(net::forward), shape, y, s.seed() + 1, 0,
                     DType.FLOAT32, device, false).sample().to(Device.CPU);
         } finally {
             net.module().train();
@@ -206,5 +210,16 @@ final class RunOutputs {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The previews' sampler: DDIM, η = 0, 25 steps of the spec's spacing (trailing for a zero-terminal-SNR
+     * schedule), what {@code sample --sampler ddim --steps 25} runs; built here so that training needs
+     * nothing of the sample command.
+     */
+    static Sampler previewSampler(DiffusionSpec spec) {
+        NoiseSchedule sch = spec.noiseSchedule();
+        Spacing spacing = spec.zeroSnr() ? Spacing.TRAILING : Spacing.LINSPACE;
+        return new DdimSampler(sch, spec.prediction(), spacing.timesteps(sch, Math.min(25, sch.timesteps())), 0, null);
     }
 }

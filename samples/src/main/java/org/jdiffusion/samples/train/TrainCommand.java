@@ -4,6 +4,7 @@ import org.jdiffusion.diffusion.ScheduleKind;
 import org.jdiffusion.nn.io.TrainingCheckpoint;
 import org.jdiffusion.samples.Main;
 import org.jdiffusion.samples.cli.Cli;
+import org.jdiffusion.samples.cli.Precision;
 import org.jdiffusion.samples.data.BundledMnist;
 import org.jdiffusion.samples.data.FashionMnist;
 import org.jdiffusion.samples.data.Mnist;
@@ -172,12 +173,12 @@ public final class TrainCommand implements Callable<Integer> {
         Cli.require(emaDecay >= 0 && emaDecay < 1, "--ema-decay must be in [0, 1), got " + emaDecay);
         Cli.require(pUncond >= 0 && pUncond <= 1, "--p-uncond must be in [0, 1], got " + pUncond);
         Cli.require(gradClip >= 0, "--grad-clip must be >= 0, got " + gradClip);
-        Cli.require(TrainSettings.PRECISIONS.contains(precision), "--precision: unknown precision '" + precision + "' (expected fp32 or bf16)");
+        Precision prec = Precision.ofFlag(precision);
         Cli.require(!(fashion && download), "--download fetches MNIST digits; Fashion-MNIST comes from Debian's dataset-fashion-mnist package");
         Path dir = dataDir != null ? dataDir : fashion ? FashionMnist.dir() : download ? MnistDownload.defaultCache()
                 : mnist ? BundledMnist.dir() : MnistDownload.defaultCache();
         return new TrainSettings(dataKey, mnist ? dir.toAbsolutePath().toString() : "", kind, objective, sk, timesteps, b0, b1, batch, total, lr,
-                warmup, emaDecay, pUncond, mnist && !unconditional, seed, checkpointEvery, sampleEvery, logEvery, gradClip, toyPoints, preview, precision);
+                warmup, emaDecay, pUncond, mnist && !unconditional, seed, checkpointEvery, sampleEvery, logEvery, gradClip, toyPoints, preview, prec);
     }
 
     private TrainingData data(TrainSettings s) {

@@ -4,6 +4,7 @@ import org.jdiffusion.diffusion.DiffusionSpec;
 import org.jdiffusion.diffusion.Prediction;
 import org.jdiffusion.diffusion.ScheduleKind;
 import org.jdiffusion.nn.io.Json;
+import org.jdiffusion.samples.cli.Precision;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -19,13 +20,10 @@ import java.util.Map;
 public record TrainSettings(String data, String dataDir, Nets.Kind model, String objective, ScheduleKind schedule, int timesteps,
                             double betaStart, double betaEnd, int batch, long steps, double lr, int warmup, double emaDecay,
                             double pUncond, boolean conditional, long seed, long checkpointEvery, long sampleEvery, long logEvery,
-                            double gradClip, int toyPoints, int preview, String precision) {
-
-    /** The precisions of {@code --precision}: fp32, or bf16 (autocast: bf16 GEMM, conv and attention inputs, float32 weights). */
-    public static final java.util.List<String> PRECISIONS = java.util.List.of("fp32", "bf16");
+                            double gradClip, int toyPoints, int preview, Precision precision) {
 
     /** Whether the steps run inside an {@link org.jdiffusion.tensor.Autocast} bf16 scope. */
-    public boolean bf16() { return precision.equals("bf16"); }
+    public boolean bf16() { return precision == Precision.BF16; }
 
     public Prediction prediction() { return objective.equals("hybrid") ? Prediction.EPS : Prediction.fromKey(objective); }
 
@@ -64,7 +62,7 @@ public record TrainSettings(String data, String dataDir, Nets.Kind model, String
         m.put("grad_clip", Double.toString(gradClip));
         m.put("toy_points", Integer.toString(toyPoints));
         m.put("preview", Integer.toString(preview));
-        m.put("precision", precision);
+        m.put("precision", precision.key());
         return Json.writeStringMap(m);
     }
 
@@ -80,7 +78,7 @@ public record TrainSettings(String data, String dataDir, Nets.Kind model, String
                     Double.parseDouble(get(m, "p_uncond")), Boolean.parseBoolean(get(m, "conditional")), Long.parseLong(get(m, "seed")),
                     Long.parseLong(get(m, "checkpoint_every")), Long.parseLong(get(m, "sample_every")), Long.parseLong(get(m, "log_every")),
                     Double.parseDouble(get(m, "grad_clip")), Integer.parseInt(get(m, "toy_points")), Integer.parseInt(get(m, "preview")),
-                    m.getOrDefault("precision", "fp32"));
+                    Precision.fromKey(m.getOrDefault("precision", "fp32")));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("train settings in the checkpoint are malformed: " + e.getMessage());
         }

@@ -2,6 +2,7 @@ package org.jdiffusion.samples.train;
 
 import org.jdiffusion.nn.io.TrainingCheckpoint;
 import org.jdiffusion.samples.ProgramRuns;
+import org.jdiffusion.samples.cli.Precision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,9 +71,9 @@ class PrecisionTest {
 
     @Test void settingsFromBeforeThePrecisionFieldReadAsFp32() {
         TrainSettings s = TrainSettings.fromJson(new TrainSettings("moons", "", Nets.Kind.MLP, "eps",
-                org.jdiffusion.diffusion.ScheduleKind.LINEAR, 10, 1e-4, 0.02, 2, 3, 1e-3, 0, 0.9, 0, false, 1, 0, 0, 1, 0, 8, 0, "bf16")
+                org.jdiffusion.diffusion.ScheduleKind.LINEAR, 10, 1e-4, 0.02, 2, 3, 1e-3, 0, 0.9, 0, false, 1, 0, 0, 1, 0, 8, 0, Precision.BF16)
                 .toJson().replace(",\"precision\":\"bf16\"", ""));
-        assertEquals("fp32", s.precision());
+        assertEquals(Precision.FP32, s.precision());
     }
 
     @Test void anUnknownPrecisionIsNamed() throws Exception {

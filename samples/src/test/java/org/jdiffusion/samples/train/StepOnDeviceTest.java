@@ -3,7 +3,7 @@ package org.jdiffusion.samples.train;
 import org.jdiffusion.autograd.Variable;
 import org.jdiffusion.diffusion.NoiseSchedule;
 import org.jdiffusion.diffusion.Prediction;
-import org.jdiffusion.diffusion.UNetDenoiser;
+import org.jdiffusion.diffusion.NetworkDenoiser;
 import org.jdiffusion.diffusion.loss.DiffusionLoss;
 import org.jdiffusion.diffusion.loss.NoisyBatch;
 import org.jdiffusion.diffusion.sampling.DdimSampler;
@@ -109,7 +109,7 @@ class StepOnDeviceTest {
     /** One batch of DDIM-5 samples read back to the host, in a scope as the sample command runs a batch. */
     private static float[] sampleBatch(UNet net, NoiseSchedule schedule, Tensor y, Device d) {
         try (MemoryScope batch = MemoryScope.open("sample batch")) {
-            return SamplingLoop.sample(DdimSampler.of(schedule, Prediction.EPS, 5, Spacing.LEADING, 0.0), new UNetDenoiser(net),
+            return SamplingLoop.sample(DdimSampler.of(schedule, Prediction.EPS, 5, Spacing.LEADING, 0.0), NetworkDenoiser.of(net),
                     new int[]{3, 1, 8, 8}, y, 7, DType.FLOAT32, d).toFloatArray();
         }
     }

@@ -17,24 +17,17 @@ import static org.jdiffusion.kernels.cpu.fast.GemmKernel.S;
  * Float32 elementwise kernels over {@link FastRows} runs: vector loops where the output run has unit
  * stride and each input unit or zero stride (a broadcast), a scalar loop otherwise. Bytes moved
  * 4·(inputs + 1)·numel; the transcendental ones cost a few dozen FLOPs per element (see {@link VMath}).
- * Unary ops without a vector form here (gelu with erf, floor, sign) are left to the reference.
+ * Which ops have a vector form here is declared with each op ({@code UnaryOp/BinaryOp.hasFastKernel}); the
+ * others (gelu with erf, floor, sign, pow, comparisons) are left to the reference.
  */
 public final class FastElementwise {
     private FastElementwise() {}
 
-    public static boolean handles(UnaryOp op) {
-        return switch (op) {
-            case GELU, FLOOR, SIGN -> false;
-            default -> true;
-        };
-    }
+    /** Whether a vector kernel runs op: its declaration says so ({@link UnaryOp#hasFastKernel}), {@link #unaryRun} holds it. */
+    public static boolean handles(UnaryOp op) { return op.hasFastKernel(); }
 
-    public static boolean handles(BinaryOp op) {
-        return switch (op) {
-            case ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM -> true;
-            default -> false;
-        };
-    }
+    /** Whether a vector kernel runs op ({@link BinaryOp#hasFastKernel}). */
+    public static boolean handles(BinaryOp op) { return op.hasFastKernel(); }
 
     public static void fill(Tensor out, float v) {
         float[] o = data(out);
@@ -85,7 +78,7 @@ public final class FastElementwise {
     /**
      * The vector part of a unit-stride unary run; returns how many elements it did. One small method
      * per op, each a single loop: a large method with many vector loops can fail C1's register
-     * allocation and then never reach C2, where the vectors stop being objects (lab/README.md).
+     * allocation and then never reach C2, where the vectors stop being objects (bench/.../bench/lab/README.md).
      */
     private static int unaryRun(UnaryOp op, float[] x, int p, float[] y, int q, int n) {
         return switch (op) {
@@ -103,7 +96,8 @@ public final class FastElementwise {
             case GELU_TANH -> geluTanh(x, p, y, q, n);
             case SIN -> sin(x, p, y, q, n);
             case COS -> cos(x, p, y, q, n);
-            default -> 0;
+            case SOFTPLUS -> softplus(x, p, y, q, n);
+            case GELU, FLOOR, SIGN -> throw new IllegalStateException(op + " has no vector kernel: UnaryOp." + op + " declares none");
         };
     }
 
@@ -234,6 +228,16 @@ public final class FastElementwise {
         return i;
     }
 
+    /** softplus(x) = max(x, 0) + log1p(e^−|x|): e^−|x| ≤ 1 never overflows, log1p keeps it where it is tiny. */
+    private static int softplus(float[] x, int p, float[] y, int q, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, p + i);
+            v.max(0f).add(VMath.exp(v.abs().neg()).lanewise(VectorOperators.LOG1P)).intoArray(y, q + i);
+        }
+        return i;
+    }
+
     public static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         float[] xs = data(a), ys = data(b), zs = data(out);
         FastRows.forEach(out.shape(), new Tensor[]{a, b, out}, (offs, st, n) -> {
@@ -255,7 +259,7 @@ public final class FastElementwise {
             case DIV -> divRun(x, p, sx, y, q, sy, z, r, n);
             case MAXIMUM -> maxRun(x, p, sx, y, q, sy, z, r, n);
             case MINIMUM -> minRun(x, p, sx, y, q, sy, z, r, n);
-            default -> 0;
+            case POW, EQ, NE, LT, LE, GT, GE -> throw new IllegalStateException(op + " has no vector kernel: BinaryOp." + op + " declares none");
         };
     }
 

@@ -26,7 +26,7 @@ public final class VectorGemm {
     /**
      * Cache blocks: a kc×NC block of B̃ (≤ 768 KiB) stays in L2 while an MR×kc panel of Ã (≤ 12 KiB)
      * stays in L1 across it (see {@link GemmKernel#macro}); measured best among KC 128..512, NC 192..384
-     * on Zen 4 (lab/README.md).
+     * on Zen 4 (bench/.../bench/lab/README.md).
      */
     static final int KC = 512, MC = 96, NC = 384;
 

@@ -1,4 +1,4 @@
-package org.jdiffusion.kernels.cpu.fast.lab;
+package org.jdiffusion.bench.lab;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
