@@ -88,25 +88,26 @@ static void run(int op, const std::vector<int>& shape, const std::vector<int>& x
     int parts = nOut * pl.chunks;
     Storage<A> pv(parts, 0);
     Storage<i64> pi(parts, 0);
+    int err = 0;   // the device error flag: a valid op id leaves it 0
     if (pl.perThread) {
         jdhost::launch((unsigned)pl.gridX, pl.block, [&] {
-            if constexpr (sizeof(T) == 4) reduce_thread_f32(op, outer, nOut, inner, nInner, x.ptr(), outPtr, idxPtr);
-            else if constexpr (std::is_integral_v<T>) reduce_thread_i64(op, outer, nOut, inner, nInner, x.ptr(), outPtr, idxPtr);
-            else reduce_thread_f64(op, outer, nOut, inner, nInner, x.ptr(), outPtr, idxPtr);
+            if constexpr (sizeof(T) == 4) reduce_thread_f32(op, outer, nOut, inner, nInner, x.ptr(), outPtr, idxPtr, &err);
+            else if constexpr (std::is_integral_v<T>) reduce_thread_i64(op, outer, nOut, inner, nInner, x.ptr(), outPtr, idxPtr, &err);
+            else reduce_thread_f64(op, outer, nOut, inner, nInner, x.ptr(), outPtr, idxPtr, &err);
         });
     } else {
         A* pvp = pl.chunks > 1 ? pv.data() : nullptr;
         i64* pip = pl.chunks > 1 ? pi.data() : nullptr;
         jdhost::launch(jd_dim3{(unsigned)pl.gridX, (unsigned)pl.gridY, 1}, pl.block, [&] {
-            if constexpr (sizeof(T) == 4) reduce_f32(op, outer, inner, nInner, pl.chunkLen, x.ptr(), outPtr, idxPtr, pvp, pip);
-            else if constexpr (std::is_integral_v<T>) reduce_i64(op, outer, inner, nInner, pl.chunkLen, x.ptr(), outPtr, idxPtr, pvp, pip);
-            else reduce_f64(op, outer, inner, nInner, pl.chunkLen, x.ptr(), outPtr, idxPtr, pvp, pip);
+            if constexpr (sizeof(T) == 4) reduce_f32(op, outer, inner, nInner, pl.chunkLen, x.ptr(), outPtr, idxPtr, pvp, pip, &err);
+            else if constexpr (std::is_integral_v<T>) reduce_i64(op, outer, inner, nInner, pl.chunkLen, x.ptr(), outPtr, idxPtr, pvp, pip, &err);
+            else reduce_f64(op, outer, inner, nInner, pl.chunkLen, x.ptr(), outPtr, idxPtr, pvp, pip, &err);
         });
         if (pl.chunks > 1)
             jdhost::launch((unsigned)nOut, rowBlock(pl.chunks * 4L), [&] {
-                if constexpr (sizeof(T) == 4) reduce_finish_f32(op, outer, pl.chunks, pvp, pip, outPtr, idxPtr);
-                else if constexpr (std::is_integral_v<T>) reduce_finish_i64(op, outer, pl.chunks, pvp, pip, outPtr, idxPtr);
-                else reduce_finish_f64(op, outer, pl.chunks, pvp, pip, outPtr, idxPtr);
+                if constexpr (sizeof(T) == 4) reduce_finish_f32(op, outer, pl.chunks, pvp, pip, outPtr, idxPtr, &err);
+                else if constexpr (std::is_integral_v<T>) reduce_finish_i64(op, outer, pl.chunks, pvp, pip, outPtr, idxPtr, &err);
+                else reduce_finish_f64(op, outer, pl.chunks, pvp, pip, outPtr, idxPtr, &err);
             });
     }
     std::string cas = std::string(opName(op)) + (std::is_integral_v<T> ? " i64" : sizeof(T) == 4 ? " f32" : " f64") + " x " + str(shape) +
@@ -114,6 +115,7 @@ static void run(int op, const std::vector<int>& shape, const std::vector<int>& x
                       " sms" + std::to_string(sms) + (pl.perThread ? " thread-per-output grid" + std::to_string(pl.gridX)
                                                                      : " block" + std::to_string(pl.block) + " chunks" + std::to_string(pl.chunks));
     int before = failures;
+    if (err != 0 && failures++ < 10) std::fprintf(stderr, "%s: the device error flag was set (%d) for a valid op\n", cas.c_str(), err);
     // reference: output o (row-major over the kept dims) reduces the reduced dims row-major
     std::vector<int> xs = contiguous(shape);
     for (int o = 0; o < nOut; ++o) {

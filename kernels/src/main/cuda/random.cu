@@ -106,7 +106,7 @@ template <typename T> struct Store {
 
 template <typename T>
 __device__ void random_fill(int dist, Geom<1> g, int n, u64 seed, i64 offset, double a, double b, i64 lo, i64 hi,
-                            T* out) {
+                            T* out, int* err) {
     JD_GRID_LOOP(i, n) {
         int off[1];
         geom_offsets(g, (int)i, off);
@@ -123,8 +123,11 @@ __device__ void random_fill(int dist, Geom<1> g, int n, u64 seed, i64 offset, do
             u64 bits = ((u64)r.x1 << 32) | (u64)r.x0;
             i64 k = (i64)((u64)lo + bits % (u64)(hi - lo));
             v = Store<T>::of((double)k);  // Philox.value yields a double, as here
-        } else {
+        } else if (dist == D_BERNOULLI) {
             v = u53(r.x0, r.x1) < a ? T(1) : T(0);
+        } else {   // an id past the DistributionId enum: the device error flag, and NaN rather than a plausible draw
+            if (i == 0) jd_report(err, E_UNKNOWN_OP, dist, 0);
+            v = Store<T>::of(jd_nan_d());
         }
         out[off[0]] = v;
     }
@@ -132,8 +135,8 @@ __device__ void random_fill(int dist, Geom<1> g, int n, u64 seed, i64 offset, do
 
 #define JD_RANDOM(sfx, T)                                                                              \
     extern "C" __global__ void random_##sfx(int dist, Geom<1> g, int n, u64 seed, i64 offset, double a, double b, \
-                                            i64 lo, i64 hi, T* out) {                                  \
-        random_fill<T>(dist, g, n, seed, offset, a, b, lo, hi, out);                                   \
+                                            i64 lo, i64 hi, T* out, int* err) {                        \
+        random_fill<T>(dist, g, n, seed, offset, a, b, lo, hi, out, err);                              \
     }
 
 JD_RANDOM(f32, float)

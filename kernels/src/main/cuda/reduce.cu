@@ -155,19 +155,29 @@ __device__ void reduce_thread(int op, Geom<2> outer, int nOut, Geom<1> inner, in
     }
 }
 
+// An op id past the ReduceOpId enum sets the device error flag (E_UNKNOWN_OP) and writes nothing.
+#define JD_REDUCE_CHECK_OP(op)                                                                         \
+    if ((op) < R_SUM || (op) > R_ARGMIN) {                                                             \
+        if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) jd_report(err, E_UNKNOWN_OP, (op), 0); \
+        return;                                                                                        \
+    }
+
 #define JD_REDUCE(sfx, T)                                                                              \
     extern "C" __global__ void reduce_##sfx(int op, Geom<2> outer, Geom<1> inner, int nInner, int chunkLen, \
                                             const T* x, T* out, i64* outIdx, Acc<T>::type* partV,     \
-                                            i64* partI) {                                              \
+                                            i64* partI, int* err) {                                    \
+        JD_REDUCE_CHECK_OP(op)                                                                         \
         reduce_block<T>(op, outer, inner, nInner, chunkLen, x, out, outIdx, partV, partI);             \
     }                                                                                                  \
     extern "C" __global__ void reduce_finish_##sfx(int op, Geom<2> outer, int chunks,                  \
                                                    const Acc<T>::type* partV, const i64* partI, T* out, \
-                                                   i64* outIdx) {                                      \
+                                                   i64* outIdx, int* err) {                            \
+        JD_REDUCE_CHECK_OP(op)                                                                         \
         reduce_finish<T>(op, outer, chunks, partV, partI, out, outIdx);                                \
     }                                                                                                  \
     extern "C" __global__ void reduce_thread_##sfx(int op, Geom<2> outer, int nOut, Geom<1> inner,     \
-                                                   int nInner, const T* x, T* out, i64* outIdx) {      \
+                                                   int nInner, const T* x, T* out, i64* outIdx, int* err) { \
+        JD_REDUCE_CHECK_OP(op)                                                                         \
         reduce_thread<T>(op, outer, nOut, inner, nInner, x, out, outIdx);                              \
     }
 

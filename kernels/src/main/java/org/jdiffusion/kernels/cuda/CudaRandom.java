@@ -18,6 +18,6 @@ final class CudaRandom {
         // merging contiguous dims keeps row-major order, so linear index i is the element's counter step
         int[] g = CudaGeometry.of(out.shape(), out.strides()).pack("random");
         c.launch("random", KernelFamily.RANDOM.of(out.dtype()), LaunchConfig.elementwise(n, c.multiprocessors()), CudaOpIds.id(dist), g, n, seed,
-                offset, a, b, (long) a, (long) b, ptr(out));
+                offset, a, b, (long) a, (long) b, ptr(out), c.errorFlag().address());
     }
 }

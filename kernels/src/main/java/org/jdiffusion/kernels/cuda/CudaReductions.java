@@ -43,18 +43,19 @@ final class CudaReductions {
         long outPtr = arg ? 0L : ptr(out), idxPtr = arg ? ptr(out) : 0L;
         LaunchConfig.ReducePlan plan = LaunchConfig.reduce(nOut, nInner, c.multiprocessors());
         if (plan.perThread()) {
-            c.launch(name, KernelFamily.REDUCE_THREAD.of(x.dtype()), plan.launch(), CudaOpIds.id(op), outer, nOut, inner, nInner, ptr(x), outPtr, idxPtr);
+            c.launch(name, KernelFamily.REDUCE_THREAD.of(x.dtype()), plan.launch(), CudaOpIds.id(op), outer, nOut, inner, nInner, ptr(x), outPtr, idxPtr,
+                    c.errorFlag().address());
         } else if (plan.chunks() == 1) {
             c.launch(name, KernelFamily.REDUCE.of(x.dtype()), plan.launch(), CudaOpIds.id(op), outer, inner, nInner, plan.chunkLen(), ptr(x), outPtr, idxPtr,
-                    0L, 0L);
+                    0L, 0L, c.errorFlag().address());
         } else {
             int parts = nOut * plan.chunks();
             CudaStorage pv = new CudaStorage(c, x.dtype() == DType.INT64 ? DType.INT64 : DType.FLOAT64, parts);
             CudaStorage pi = new CudaStorage(c, DType.INT64, parts);
             c.launch(name, KernelFamily.REDUCE.of(x.dtype()), plan.launch(), CudaOpIds.id(op), outer, inner, nInner, plan.chunkLen(), ptr(x), outPtr, idxPtr,
-                    pv.address(), pi.address());
+                    pv.address(), pi.address(), c.errorFlag().address());
             c.launch(name, KernelFamily.REDUCE_FINISH.of(x.dtype()), new LaunchConfig(nOut, 1, LaunchConfig.rowBlock(plan.chunks() * 4L)), CudaOpIds.id(op),
-                    outer, plan.chunks(), pv.address(), pi.address(), outPtr, idxPtr);
+                    outer, plan.chunks(), pv.address(), pi.address(), outPtr, idxPtr, c.errorFlag().address());
             pv.release();  // reused only by later work on this stream
             pi.release();
         }
