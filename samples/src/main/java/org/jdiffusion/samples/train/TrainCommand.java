@@ -130,7 +130,7 @@ public final class TrainCommand implements Callable<Integer> {
         return o.interrupted() ? 130 : 0;
     }
 
-    private TrainSettings settings() {
+    TrainSettings settings() {
         boolean mnist = data.equals("mnist");
         String dataKey;
         if (mnist) {
