@@ -86,8 +86,21 @@ public final class TrainCommand implements Callable<Integer> {
     int toyPoints = 10000;
     @Option(names = "--resume", description = "continue the run in --output from its checkpoint (its settings; --steps may raise the total)")
     boolean resume;
+    @Option(names = "--detect-anomaly", description = "check every op's output and gradient for NaN/Inf and name the first op, its shapes "
+            + "and the module that called it (several times slower; without it a non-finite loss stops the run with its step)")
+    boolean detectAnomaly;
 
     @Override public Integer call() throws Exception {
+        if (resume) Cli.existingFile("--resume: checkpoint", output.resolve(Trainer.CHECKPOINT));
+        RunOutputs.ensureDir(output);
+        try (RunLock lock = RunLock.acquire(output)) {   // one run per folder, held until the last file is written
+            String note = lock.takeOverNote();
+            if (note != null) System.out.println(note);
+            return train();
+        }
+    }
+
+    private int train() {
         TrainSettings s;
         TrainingCheckpoint ck = null;
         Path ckPath = output.resolve(Trainer.CHECKPOINT);
@@ -104,10 +117,9 @@ public final class TrainCommand implements Callable<Integer> {
             s = settings();
         }
         TrainingData d = data(s);
-        RunOutputs.ensureDir(output);
         System.out.println("train: " + s.summary());
         System.out.println("data:  " + d.describe());
-        Trainer trainer = new Trainer(s, d, output, device);
+        Trainer trainer = new Trainer(s, d, output, device).detectAnomaly(detectAnomaly);
         Thread hook = new Thread(() -> {
             trainer.requestStop();
             try {
