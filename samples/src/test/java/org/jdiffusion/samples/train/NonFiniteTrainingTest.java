@@ -2,6 +2,7 @@ package org.jdiffusion.samples.train;
 
 import org.jdiffusion.autograd.Anomaly;
 import org.jdiffusion.diffusion.ScheduleKind;
+import org.jdiffusion.nn.io.FaultyFileSystem;
 import org.jdiffusion.nn.io.TrainingCheckpoint;
 import org.jdiffusion.samples.data.Toy2D;
 import org.jdiffusion.tensor.Device;
@@ -62,6 +63,20 @@ class NonFiniteTrainingTest {
         assertTrue(m.contains("an input already held it") && m.contains("called from TimeMlp.forward("), m);
         assertTrue(m.endsWith("; no checkpoint was written yet"), m);
         assertTrue(!Anomaly.enabled(), "the scope is closed");
+    }
+
+    @Test void aDiskThatFillsUpMidRunStopsItAndKeepsTheLastCheckpoint() {
+        Path run = dir.resolve("run");
+        FaultyFileSystem fs = new FaultyFileSystem();
+        TrainSettings s = settings();
+        Trainer t = new Trainer(s, TrainingData.toy(Toy2D.parse("moons"), 64, 1), fs.path(run), Device.CPU);
+        var e = assertThrows(java.io.UncheckedIOException.class, () -> t.run(null, (tr, step, loss) -> {
+            if (step == 4) fs.diskFullAfter(100);          // after the checkpoint of step 3
+        }));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("cannot write " + run.toAbsolutePath()) && m.contains(": No space left on device (the previous "), m);
+        fs.heal();
+        assertEquals(3, TrainingCheckpoint.read(run.resolve(Trainer.CHECKPOINT)).step());
     }
 
     @Test void gradientNormSpikesAreFlagged() {
