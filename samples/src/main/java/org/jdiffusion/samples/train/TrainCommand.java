@@ -171,7 +171,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         double b0 = betaStart != null ? betaStart : sk == ScheduleKind.SCALED_LINEAR ? 0.00085 : 1e-4;
         double b1 = betaEnd != null ? betaEnd : sk == ScheduleKind.SCALED_LINEAR ? 0.012 : 0.02;
-        Cli.require(timesteps >= 2, "--timesteps must be >= 2, got " + timesteps);
+        Cli.require(timesteps >= 2 && timesteps <= org.jdiffusion.diffusion.DiffusionSpec.MAX_TIMESTEPS,
+                "--timesteps must be in 2.." + org.jdiffusion.diffusion.DiffusionSpec.MAX_TIMESTEPS + ", got " + timesteps);
         Cli.require(b0 > 0 && b1 > b0 && b1 < 1, "--beta-start and --beta-end must satisfy 0 < start < end < 1, got " + b0 + ", " + b1);
         long total = steps != null ? steps : 10000;
         Cli.require(batch >= 1 && total >= 1 && warmup >= 0 && logEvery >= 1 && checkpointEvery >= 0 && sampleEvery >= 0 && toyPoints >= 2 && preview >= 0,
