@@ -18,6 +18,9 @@
 // JD_EMU_PROFILE=FILE appends one line per launch to FILE: kernel, blocks, threads per block and the
 // host seconds it took. Host seconds are no GPU timing, but per thread they show which launches carry
 // the most serial work per thread: the ones a GPU cannot spread over its multiprocessors.
+// Faults, for the tests of what the Java side does after one: JD_EMU_MEMORY=BYTES sets the device's
+// memory (default 8 GiB), so a test runs out of it; JD_EMU_FAIL_LAUNCH=KERNEL makes every launch of
+// that kernel fail with CUDA_ERROR_LAUNCH_FAILED (nothing runs), as a faulting kernel does on a GPU.
 //
 // Shape legend and bytes moved: those of each kernel (src/main/cuda); nothing here is timed.
 #include "cuda_host.h"
@@ -42,12 +45,15 @@ typedef void* CUfunction;
 
 enum {
     CUDA_SUCCESS = 0, CUDA_ERROR_INVALID_VALUE = 1, CUDA_ERROR_OUT_OF_MEMORY = 2, CUDA_ERROR_INVALID_DEVICE = 101,
-    CUDA_ERROR_NOT_FOUND = 500, CUDA_ERROR_NOT_SUPPORTED = 801
+    CUDA_ERROR_NOT_FOUND = 500, CUDA_ERROR_LAUNCH_FAILED = 719, CUDA_ERROR_NOT_SUPPORTED = 801
 };
 
 namespace emu {
 std::recursive_mutex lock;
-const size_t TOTAL = 8ull << 30;
+const size_t TOTAL = [] {
+    const char* v = std::getenv("JD_EMU_MEMORY");
+    return v && *v ? static_cast<size_t>(std::strtoull(v, nullptr, 10)) : 8ull << 30;
+}();
 size_t used = 0;
 std::map<unsigned long long, size_t> blocks;  // device allocations: address -> bytes
 
@@ -75,6 +81,7 @@ const char* errorName(CUresult r) {
         case CUDA_ERROR_OUT_OF_MEMORY: return "CUDA_ERROR_OUT_OF_MEMORY";
         case CUDA_ERROR_INVALID_DEVICE: return "CUDA_ERROR_INVALID_DEVICE";
         case CUDA_ERROR_NOT_FOUND: return "CUDA_ERROR_NOT_FOUND";
+        case CUDA_ERROR_LAUNCH_FAILED: return "CUDA_ERROR_LAUNCH_FAILED";
         case CUDA_ERROR_NOT_SUPPORTED: return "CUDA_ERROR_NOT_SUPPORTED";
         default: return nullptr;
     }
@@ -197,6 +204,8 @@ API cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned
     jdhost::kernelName = k->name;
     static FILE* profile = [] { const char* p = std::getenv("JD_EMU_PROFILE"); return p ? std::fopen(p, "a") : nullptr; }();
     static const bool skip = [] { const char* v = std::getenv("JD_EMU_SKIP_KERNELS"); return v && !std::strcmp(v, "1"); }();
+    static const char* failing = std::getenv("JD_EMU_FAIL_LAUNCH");
+    if (failing && !std::strcmp(failing, k->name)) return CUDA_ERROR_LAUNCH_FAILED;
     if (skip) return CUDA_SUCCESS;
     auto t0 = std::chrono::steady_clock::now();
     jdhost::launch(jd_dim3{gx, gy, gz}, bx, [&] { k->run(params); });

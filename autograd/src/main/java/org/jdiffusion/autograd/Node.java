@@ -11,10 +11,13 @@ final class Node {
     final String op;
     final Variable[] inputs;
     Rule rule;
+    /** The module forwards that recorded this node, kept only inside an {@link Anomaly} scope. */
+    final String callers;
 
     Node(String op, Variable[] inputs, Rule rule) {
         this.op = op;
         this.inputs = inputs;
         this.rule = rule;
+        this.callers = Anomaly.enabled() ? Anomaly.recordCallers() : null;
     }
 }

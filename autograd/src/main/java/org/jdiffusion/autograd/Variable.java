@@ -41,6 +41,7 @@ public final class Variable {
      * requires grad, else a constant. Used by every *Functions op.
      */
     static Variable result(Tensor out, String name, Node.Rule rule, Variable... inputs) {
+        if (Anomaly.enabled()) Anomaly.checkForward(out, name, inputs);
         if (!Grad.isEnabled()) return constant(out);
         for (Variable v : inputs)
             if (v != null && v.requiresGrad) return new Variable(out, true, new Node(name, inputs, rule));
@@ -197,6 +198,7 @@ public final class Variable {
                     throw new IllegalStateException("backward: the graph through op '" + n.op + "' was already freed by an earlier backward(); "
                             + "pass retainGraph=true to the first backward to run backward twice");
                 Tensor[] gin = n.rule.apply(g);
+                if (Anomaly.enabled()) Anomaly.checkBackward(n, g, gin);
                 if (!retainGraph) n.rule = null;
                 for (int k = 0; k < n.inputs.length; k++) {
                     Variable in = n.inputs[k];

@@ -13,9 +13,13 @@ import java.util.Map;
 public record DiffusionSpec(ScheduleKind schedule, double betaStart, double betaEnd, int timesteps, Prediction prediction,
                             int numClasses, int nullClass, boolean zeroSnr, boolean learnedVariance) {
 
+    /** The most timesteps a spec may name: its schedule's arrays are allocated from it. */
+    public static final int MAX_TIMESTEPS = 100_000;
+
     public DiffusionSpec {
         if (schedule == null || prediction == null) throw new IllegalArgumentException("DiffusionSpec: schedule and prediction are required");
-        if (timesteps < 2) throw new IllegalArgumentException("DiffusionSpec: timesteps must be >= 2, got " + timesteps);
+        if (timesteps < 2 || timesteps > MAX_TIMESTEPS)
+            throw new IllegalArgumentException("DiffusionSpec: timesteps must be in 2.." + MAX_TIMESTEPS + ", got " + timesteps);
         if (numClasses < 0) throw new IllegalArgumentException("DiffusionSpec: num_classes must be >= 0, got " + numClasses);
         if (nullClass >= 0 && nullClass < numClasses)
             throw new IllegalArgumentException("DiffusionSpec: null_class " + nullClass + " collides with a real class (0.." + (numClasses - 1) + ")");
@@ -66,9 +70,9 @@ public record DiffusionSpec(ScheduleKind schedule, double betaStart, double beta
         return new DiffusionSpec(
                 ScheduleKind.fromKey(required(m, "schedule")),
                 number(m, "beta_start"), number(m, "beta_end"),
-                (int) integer(m, "timesteps"),
+                (int) integer(m, "timesteps", 2, MAX_TIMESTEPS),
                 Prediction.fromKey(required(m, "prediction")),
-                (int) integer(m, "num_classes"), (int) integer(m, "null_class"),
+                (int) integer(m, "num_classes", 0, Integer.MAX_VALUE), (int) integer(m, "null_class", -1, Integer.MAX_VALUE),
                 flag(m, "zero_snr"), flag(m, "learned_variance"));
     }
 
@@ -86,10 +90,14 @@ public record DiffusionSpec(ScheduleKind schedule, double betaStart, double beta
         catch (NumberFormatException e) { throw new IllegalArgumentException("checkpoint metadata: '" + key + "' = '" + v + "' is not a number"); }
     }
 
-    private static long integer(Map<String, String> m, String key) {
+    private static long integer(Map<String, String> m, String key, long min, long max) {
         String v = required(m, key);
-        try { return Long.parseLong(v); }
+        long x;
+        try { x = Long.parseLong(v); }
         catch (NumberFormatException e) { throw new IllegalArgumentException("checkpoint metadata: '" + key + "' = '" + v + "' is not an integer"); }
+        if (x < min || x > max)
+            throw new IllegalArgumentException("checkpoint metadata: '" + key + "' = " + x + " is outside " + min + ".." + max);
+        return x;
     }
 
     private static boolean flag(Map<String, String> m, String key) {

@@ -259,11 +259,24 @@ public final class CudaContext {
         int rc = JCudaDriver.cuLaunchKernel(kernels.function(kernel), cfg.gridX(), cfg.gridY(), 1, cfg.blockX(), 1, 1, 0,
                 s.handle(), Pointer.to(ps), null);
         if (rc != CUresult.CUDA_SUCCESS)
-            throw new IllegalStateException(op + " on " + device + ": launching kernel " + kernel + " with " + cfg + " failed: "
-                    + CudaDriver.name(rc));
+            throw new IllegalStateException(op + " on " + device + ": launching kernel " + kernel + " with " + cfg + " and arguments ("
+                    + describeArgs(args) + ") failed: " + CudaDriver.name(rc));
         launches.incrementAndGet();
         s.launched(op + " [" + kernel + "]");
         if (debug) s.synchronize(op);
+    }
+
+    /** A launch's arguments for an error message: device pointers in hex, numbers as they are, structs as int lists. */
+    private String describeArgs(Object[] args) {
+        StringBuilder b = new StringBuilder();
+        for (Object a : args) {
+            if (!b.isEmpty()) b.append(", ");
+            if (a instanceof Long l && (handles.containsKey(l) || l > 0xffffffffL)) b.append("0x").append(Long.toHexString(l));
+            else if (a instanceof int[] v) b.append(java.util.Arrays.toString(v));
+            else if (a instanceof Short h) b.append("0x").append(Integer.toHexString(h & 0xffff));
+            else b.append(a);
+        }
+        return b.toString();
     }
 
     @Override public String toString() {

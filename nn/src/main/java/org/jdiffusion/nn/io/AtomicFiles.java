@@ -12,7 +12,10 @@ import java.nio.file.StandardOpenOption;
 /**
  * Crash-safe file replacement: the content goes to a temporary file in the target's directory,
  * is forced to disk, then renamed over the target in one atomic step. A crash at any point leaves
- * either the old file or the new one, never a mix.
+ * either the old file or the new one, never a mix, and so does a failure part-way (a full disk, a
+ * permission gone): the temporary file is removed and the error names the target, the reason and
+ * that the previous file is unchanged. Works on any {@link java.nio.file.FileSystem} whose paths
+ * it is given (the tests inject faults through one).
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -40,7 +43,8 @@ public final class AtomicFiles {
             tmp = null;
             syncDirectory(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + abs + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + abs + ": " + why(e) + (Files.exists(abs)
+                    ? " (the previous " + abs.getFileName() + " is unchanged)" : " (nothing was written there)"), e);
         } finally {
             if (tmp != null) {
                 try {
@@ -50,6 +54,13 @@ public final class AtomicFiles {
                 }
             }
         }
+    }
+
+    /** The failure in words: the reason, and the file it concerned when that is not the target (the temporary file, the folder). */
+    private static String why(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null)
+            return f.getReason() + " (" + f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ")";
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     /** Makes the rename durable where the platform allows opening a directory (Linux, macOS). */

@@ -81,6 +81,12 @@ public record TrainingCheckpoint(Map<String, Tensor> model, Map<String, Tensor> 
 
     public long step() { return longMeta("step"); }
 
+    /** The step a checkpoint file records, from its header alone (no tensor is read). */
+    public static long readStep(Path path) {
+        Map<String, String> m = Safetensors.readHeader(path).metadata();
+        return new TrainingCheckpoint(Map.of(), Map.of(), Map.of(), m).step();
+    }
+
     public String config() { return metadata.getOrDefault("config", ""); }
 
     /** The UNet configuration recorded with the model, or null. */

@@ -43,13 +43,82 @@ public record UNetConfig(int inChannels, int imageSize, int baseChannels, List<I
             }
             if (baseChannels % groups != 0) bad.add("base channels " + baseChannels + " not divisible by groups " + groups);
         }
+        // far above any trained network, so that no config a file declares can make a size overflow
+        if (inChannels > MAX_WIDTH || baseChannels > MAX_WIDTH || timeEmbDim > MAX_WIDTH) bad.add("widths must be <= " + MAX_WIDTH);
+        for (int m : channelMults) if ((long) baseChannels * m > MAX_WIDTH) bad.add("channels base x multiplier must be <= " + MAX_WIDTH);
+        if (channelMults.size() > 16 || numResBlocks > 1024) bad.add("at most 16 levels of at most 1024 blocks");
+        if (numClasses > MAX_WIDTH) bad.add("numClasses must be <= " + MAX_WIDTH);
+        if (imageSize > MAX_WIDTH) bad.add("imageSize must be <= " + MAX_WIDTH);
         if (!bad.isEmpty()) throw new IllegalArgumentException("UNetConfig: " + String.join("; ", bad));
     }
+
+    /** The largest channel count, image size, embedding width or class count a config may name. */
+    public static final int MAX_WIDTH = 1 << 20;
 
     /** The reference "mnist-small" network. */
     public static UNetConfig mnistSmall() {
         return new UNetConfig(1, 28, 32, List.of(1, 2, 2), 2, List.of(7), 4, 0.1, 10, 128, 8, false);
     }
+
+    /**
+     * The number of parameters {@link UNet} builds for this config, computed without building it
+     * (the same walk over levels as UNet's constructor), so a checkpoint's config can be checked
+     * against the tensors the file holds before anything that size is allocated. Saturates at
+     * Long.MAX_VALUE.
+     */
+    public long parameterCount() {
+        long base = baseChannels, te = timeEmbDim;
+        long n = base * te + te + te * te + te;                           // temb: Linear(base, te), Linear(te, te)
+        if (numClasses > 0) n = add(n, ((long) numClasses + 1) * te);     // cemb
+        n = add(n, conv(inChannels, base, 3));                            // inp
+        java.util.ArrayDeque<Long> skips = new java.util.ArrayDeque<>();
+        skips.push(base);
+        long ch = base;
+        int res = imageSize;
+        for (int l = 0; l < channelMults.size(); l++) {
+            long co = base * channelMults.get(l);
+            for (int r = 0; r < numResBlocks; r++) {
+                n = add(n, resBlock(ch, co, te));
+                ch = co;
+                if (attentionResolutions.contains(res)) n = add(n, attention(ch));
+                skips.push(ch);
+            }
+            if (l < channelMults.size() - 1) {
+                n = add(n, conv(ch, ch, 3));
+                skips.push(ch);
+                res /= 2;
+            }
+        }
+        n = add(n, add(add(resBlock(ch, ch, te), resBlock(ch, ch, te)), attention(ch)));   // mid
+        for (int l = channelMults.size() - 1; l >= 0; l--) {
+            long co = base * channelMults.get(l);
+            for (int r = 0; r <= numResBlocks; r++) {
+                n = add(n, resBlock(ch + skips.pop(), co, te));
+                ch = co;
+                if (attentionResolutions.contains(res)) n = add(n, attention(ch));
+            }
+            if (l > 0) {
+                n = add(n, conv(ch, ch, 3));
+                res *= 2;
+            }
+        }
+        return add(n, add(2 * ch, conv(ch, outChannels(), 3)));         // out: GroupNorm, conv
+    }
+
+    private static long conv(long cin, long cout, int k) { return add(mul(mul(cin, cout), (long) k * k), cout); }
+
+    /** GroupNorm, conv 3x3, time Linear, GroupNorm, conv 3x3, and a 1x1 skip when the widths differ. */
+    private static long resBlock(long cin, long cout, long te) {
+        long n = add(add(2 * cin, conv(cin, cout, 3)), add(add(mul(te, cout), cout), add(2 * cout, conv(cout, cout, 3))));
+        return cin != cout ? add(n, conv(cin, cout, 1)) : n;
+    }
+
+    /** GroupNorm, qkv 1x1 (c → 3c), output 1x1. */
+    private static long attention(long c) { return add(add(2 * c, conv(c, 3 * c, 1)), conv(c, c, 1)); }
+
+    private static long add(long a, long b) { long s = a + b; return s < 0 ? Long.MAX_VALUE : s; }
+
+    private static long mul(long a, long b) { return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b; }
 
     public int outChannels() { return learnedVariance ? 2 * inChannels : inChannels; }
 

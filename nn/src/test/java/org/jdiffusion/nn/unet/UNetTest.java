@@ -60,6 +60,13 @@ class UNetTest {
         assertTrue(net.namedBuffers().isEmpty());
     }
 
+    @Test void theConfigCountsItsParametersAsTheBuiltNetworkHasThem() {
+        for (UNetConfig c : List.of(UNetConfig.mnistSmall(), UNetConfig.mnistSmall().withNumClasses(0).withLearnedVariance(true),
+                new UNetConfig(3, 16, 8, List.of(1, 3, 2), 2, List.of(16, 4), 2, 0.0, 5, 12, 4, false)))
+            assertEquals(new UNet(c, new Generator(0)).parameterCount(), c.parameterCount(), c.toString());
+        assertThrows(IllegalArgumentException.class, () -> new UNetConfig(1, 28, 1 << 20, List.of(4), 1, List.of(), 4, 0, 0, 4, 8, false));
+    }
+
     @Test void learnedVarianceDoublesTheOutputAndUnconditionalDropsTheClassTable() {
         UNet lv = new UNet(UNetConfig.mnistSmall().withLearnedVariance(true), new Generator(0));
         assertArrayEquals(new int[]{2, 32, 3, 3}, lv.namedParameters().get("out.2.weight").shape());

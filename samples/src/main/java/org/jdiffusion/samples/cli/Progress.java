@@ -62,6 +62,13 @@ public final class Progress {
         }
     }
 
+    /** A line of its own (a warning during the run), without breaking the bar on a terminal. */
+    public void note(String line) {
+        if (tty && lastWidth > 0) { out.print("\r" + " ".repeat(lastWidth) + "\r"); lastWidth = 0; lastDraw = Long.MIN_VALUE / 2; }
+        out.println(line);
+        out.flush();
+    }
+
     /** Ends the line after an interrupted run on a terminal. */
     public void finish() {
         if (tty && lastWidth > 0) { out.println(); out.flush(); lastWidth = 0; }

@@ -75,13 +75,13 @@ public final class Npy {
             throw new NpyException(name + ": header length " + hlen + " runs past the end of the file (" + bytes.length + " bytes)");
         String header = new String(bytes, pre, (int) hlen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         NpyHeader h = NpyHeader.parse(name, header);
-        long numel = 1;
-        for (int d : h.shape()) numel = Math.multiplyExact(numel, (long) d);
-        long want = numel * h.type().size();
         long have = bytes.length - pre - hlen;
+        long numel = 1;
+        for (int d : h.shape()) numel = Math.multiplyHigh(numel, d) != 0 || numel * d > have ? Long.MAX_VALUE : numel * d;
+        long want = numel == Long.MAX_VALUE ? numel : numel * h.type().size();
         if (have != want)
-            throw new NpyException(name + ": shape " + Arrays.toString(h.shape()) + " of " + h.type().descr() + " needs " + want
-                    + " data bytes, the file holds " + have);
+            throw new NpyException(name + ": shape " + Arrays.toString(h.shape()) + " of " + h.type().descr() + " needs "
+                    + (want == Long.MAX_VALUE ? "more than " + have : want) + " data bytes, the file holds " + have);
         return new NpyArray(h.type(), h.shape(), Arrays.copyOfRange(bytes, (int) (pre + hlen), bytes.length));
     }
 }

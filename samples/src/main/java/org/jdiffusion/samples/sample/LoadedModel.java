@@ -45,11 +45,21 @@ public record LoadedModel(Nets.Net net, DiffusionSpec spec, int[] sampleShape, l
             net = Nets.mlp(spec.learnedVariance(), new Generator(0));
             shape = new int[]{2};
         } else {
-            UNetConfig cfg = meta.containsKey("model_config") ? UNetConfig.fromJson(meta.get("model_config"))
-                    : Nets.referenceConfig(spec.numClasses(), spec.learnedVariance());
+            UNetConfig cfg;
+            try {
+                cfg = meta.containsKey("model_config") ? UNetConfig.fromJson(meta.get("model_config"))
+                        : Nets.referenceConfig(spec.numClasses(), spec.learnedVariance());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("checkpoint " + path + ": model_config: " + e.getMessage(), e);
+            }
             if (cfg.numClasses() != spec.numClasses() || cfg.learnedVariance() != spec.learnedVariance())
                 throw new IllegalArgumentException("checkpoint " + path + ": the network has " + cfg.numClasses() + " classes and learned variance "
                         + cfg.learnedVariance() + " but the metadata says num_classes " + spec.numClasses() + ", learned_variance " + spec.learnedVariance());
+            long held = 0;
+            for (Tensor w : weights.values()) held += w.numel();
+            if (cfg.parameterCount() > held)   // checked before the network is built: a config cannot make us allocate past the file's size
+                throw new IllegalArgumentException("checkpoint " + path + ": its U-Net config needs " + cfg.parameterCount()
+                        + " parameters but the file holds " + held + " weights");
             net = Nets.unet(cfg, kind, new Generator(0));
             shape = new int[]{cfg.inChannels(), cfg.imageSize(), cfg.imageSize()};
         }
@@ -60,7 +70,12 @@ public record LoadedModel(Nets.Net net, DiffusionSpec spec, int[] sampleShape, l
         }
         net.module().to(device);
         net.module().eval();
-        long step = training ? Long.parseLong(meta.getOrDefault("step", "0")) : 0;
+        long step;
+        try {
+            step = training ? Long.parseLong(meta.getOrDefault("step", "0")) : 0;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("checkpoint " + path + ": metadata 'step' = '" + meta.get("step") + "' is not an integer");
+        }
         return new LoadedModel(net, spec, shape, step, Map.copyOf(meta));
     }
 

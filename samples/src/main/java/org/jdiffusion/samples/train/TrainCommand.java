@@ -90,8 +90,21 @@ public final class TrainCommand implements Callable<Integer> {
     int toyPoints = 10000;
     @Option(names = "--resume", description = "continue the run in --output from its checkpoint (its settings; --steps may raise the total)")
     boolean resume;
+    @Option(names = "--detect-anomaly", description = "check every op's output and gradient for NaN/Inf and name the first op, its shapes "
+            + "and the module that called it (several times slower; without it a non-finite loss stops the run with its step)")
+    boolean detectAnomaly;
 
     @Override public Integer call() throws Exception {
+        if (resume) Cli.existingFile("--resume: checkpoint", output.resolve(Trainer.CHECKPOINT));
+        RunOutputs.ensureDir(output);
+        try (RunLock lock = RunLock.acquire(output)) {   // one run per folder, held until the last file is written
+            String note = lock.takeOverNote();
+            if (note != null) System.out.println(note);
+            return train();
+        }
+    }
+
+    private int train() {
         TrainSettings s;
         TrainingCheckpoint ck = null;
         Path ckPath = output.resolve(Trainer.CHECKPOINT);
@@ -108,10 +121,9 @@ public final class TrainCommand implements Callable<Integer> {
             s = settings();
         }
         TrainingData d = data(s);
-        RunOutputs.ensureDir(output);
         System.out.println("train: " + s.summary());
         System.out.println("data:  " + d.describe());
-        Trainer trainer = new Trainer(s, d, output, device);
+        Trainer trainer = new Trainer(s, d, output, device).detectAnomaly(detectAnomaly);
         Thread hook = new Thread(() -> {
             trainer.requestStop();
             try {
@@ -134,7 +146,7 @@ public final class TrainCommand implements Callable<Integer> {
         return o.interrupted() ? 130 : 0;
     }
 
-    private TrainSettings settings() {
+    TrainSettings settings() {
         boolean fashion = data.equals("fashion");
         boolean mnist = data.equals("mnist") || fashion;   // 28×28 IDX images: the digits or Fashion-MNIST
         String dataKey;
@@ -164,7 +176,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         double b0 = betaStart != null ? betaStart : sk == ScheduleKind.SCALED_LINEAR ? 0.00085 : 1e-4;
         double b1 = betaEnd != null ? betaEnd : sk == ScheduleKind.SCALED_LINEAR ? 0.012 : 0.02;
-        Cli.require(timesteps >= 2, "--timesteps must be >= 2, got " + timesteps);
+        Cli.require(timesteps >= 2 && timesteps <= org.jdiffusion.diffusion.DiffusionSpec.MAX_TIMESTEPS,
+                "--timesteps must be in 2.." + org.jdiffusion.diffusion.DiffusionSpec.MAX_TIMESTEPS + ", got " + timesteps);
         Cli.require(b0 > 0 && b1 > b0 && b1 < 1, "--beta-start and --beta-end must satisfy 0 < start < end < 1, got " + b0 + ", " + b1);
         long total = steps != null ? steps : 10000;
         Cli.require(batch >= 1 && total >= 1 && warmup >= 0 && logEvery >= 1 && checkpointEvery >= 0 && sampleEvery >= 0 && toyPoints >= 2 && preview >= 0,

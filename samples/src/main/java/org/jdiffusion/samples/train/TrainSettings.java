@@ -71,7 +71,7 @@ public record TrainSettings(String data, String dataDir, Nets.Kind model, String
         Map<String, String> m = new LinkedHashMap<>();
         raw.forEach((k, v) -> m.put(String.valueOf(k), String.valueOf(v)));
         try {
-            return new TrainSettings(get(m, "data"), get(m, "data_dir"), Nets.Kind.parse(get(m, "model")), get(m, "objective"),
+            return checked(new TrainSettings(get(m, "data"), get(m, "data_dir"), Nets.Kind.parse(get(m, "model")), get(m, "objective"),
                     ScheduleKind.fromKey(get(m, "schedule")), Integer.parseInt(get(m, "timesteps")), Double.parseDouble(get(m, "beta_start")),
                     Double.parseDouble(get(m, "beta_end")), Integer.parseInt(get(m, "batch")), Long.parseLong(get(m, "steps")),
                     Double.parseDouble(get(m, "lr")), Integer.parseInt(get(m, "warmup")), Double.parseDouble(get(m, "ema_decay")),
@@ -82,6 +82,31 @@ public record TrainSettings(String data, String dataDir, Nets.Kind model, String
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("train settings in the checkpoint are malformed: " + e.getMessage());
         }
+    }
+
+    /**
+     * Settings read from a file pass the checks {@code train}'s flags pass, so a checkpoint cannot
+     * resume into a run that divides by a zero log interval or builds a schedule of 2^31 steps.
+     */
+    private static TrainSettings checked(TrainSettings s) {
+        java.util.List<String> bad = new java.util.ArrayList<>();
+        if (!s.isMnist()) {
+            try { org.jdiffusion.samples.data.Toy2D.parse(s.data()); } catch (IllegalArgumentException e) { bad.add("data '" + s.data() + "'"); }
+        }
+        if (s.isMnist() == (s.model() == Nets.Kind.MLP)) bad.add("model " + s.model().key() + " for data " + s.data());
+        if (!java.util.Set.of("eps", "x0", "v", "hybrid").contains(s.objective())) bad.add("objective '" + s.objective() + "'");
+        if (s.timesteps() < 2 || s.timesteps() > DiffusionSpec.MAX_TIMESTEPS) bad.add("timesteps " + s.timesteps());
+        if (!(s.betaStart() > 0 && s.betaEnd() > s.betaStart() && s.betaEnd() < 1)) bad.add("betas " + s.betaStart() + ", " + s.betaEnd());
+        if (s.batch() < 1 || s.steps() < 1 || s.logEvery() < 1) bad.add("batch, steps and log_every must be >= 1");
+        if (s.warmup() < 0 || s.checkpointEvery() < 0 || s.sampleEvery() < 0 || s.preview() < 0 || s.toyPoints() < 2)
+            bad.add("warmup, checkpoint_every, sample_every and preview must be >= 0, toy_points >= 2");
+        if (!(s.lr() > 0 && s.lr() < 1)) bad.add("lr " + s.lr());
+        if (!(s.emaDecay() >= 0 && s.emaDecay() < 1)) bad.add("ema_decay " + s.emaDecay());
+        if (!(s.pUncond() >= 0 && s.pUncond() <= 1)) bad.add("p_uncond " + s.pUncond());
+        if (!(s.gradClip() >= 0)) bad.add("grad_clip " + s.gradClip());
+        if (!PRECISIONS.contains(s.precision())) bad.add("precision '" + s.precision() + "'");
+        if (!bad.isEmpty()) throw new IllegalArgumentException("train settings in the checkpoint are out of range: " + String.join("; ", bad));
+        return s;
     }
 
     private static String get(Map<String, String> m, String k) {

@@ -1,5 +1,6 @@
 package org.jdiffusion.samples.train;
 
+import org.jdiffusion.autograd.Anomaly;
 import org.jdiffusion.autograd.Variable;
 import org.jdiffusion.diffusion.DiffusionSpec;
 import org.jdiffusion.diffusion.guidance.ConditionDropout;
@@ -48,6 +49,8 @@ public final class Trainer {
     private final RunOutputs outputs;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopRequested;
+    private boolean detectAnomaly;
+    private final GradNormWatch normWatch = new GradNormWatch();
 
     public Trainer(TrainSettings settings, TrainingData data, Path out, Device device) {
         this.s = settings;
@@ -58,6 +61,12 @@ public final class Trainer {
     }
 
     public void requestStop() { stopRequested = true; }
+
+    /** Checks every op's output and gradient for NaN/Inf ({@link Anomaly}); several times slower. */
+    public Trainer detectAnomaly(boolean on) {
+        detectAnomaly = on;
+        return this;
+    }
 
     /** Blocks until the run has written its last files (for a shutdown hook), at most {@code millis}. */
     public boolean awaitFinished(long millis) throws InterruptedException {
@@ -133,22 +142,32 @@ public final class Trainer {
                 opt.setLr(lr.lr(step));
                 opt.zeroGrad();
                 Variable loss;
-                try (Autocast ignored = s.bf16() ? Autocast.bf16() : null) {  // forward and backward; the update stays float32
+                try (Autocast ignored = s.bf16() ? Autocast.bf16() : null;   // forward and backward; the update stays float32
+                     Anomaly.Scope anomaly = detectAnomaly ? Anomaly.detect(net.module().namedParameters()) : null) {
                     Variable output = net.forward(Variable.constant(nb.xt()), nb.t(), y);
                     loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
                     loss.backward();
+                } catch (Anomaly.AnomalyException e) {
+                    throw new NonFiniteException("train: step " + (step + 1) + " stopped, nothing of it applied; " + e.getMessage()
+                            + lastGood(ck), e);
                 }
+                // the norm and the clipping factor stay on the device; the one wait of the step reads the loss and the
+                // norm after clipping is queued and before the update, so a non-finite step is never applied
                 Tensor gradNorm = s.gradClip() > 0 ? GradClip.clipGlobalNormDeferred(opt.parameters().values(), s.gradClip())
                         : GradClip.globalNormDeferred(opt.parameters().values());
+                l = loss.item();
+                norm = gradNorm == null ? 0 : gradNorm.item();
+                // checked before the update, so the weights, the EMA and the last checkpoint stay those of the last good step
+                if (!Double.isFinite(l) || !Double.isFinite(norm))
+                    throw new NonFiniteException("train: the " + (Double.isFinite(l) ? "gradient norm" : "loss") + " became "
+                            + (Double.isFinite(l) ? norm : l) + " at step " + (step + 1) + "; the step was not applied" + lastGood(ck)
+                            + ". Rerun with --detect-anomaly (and --resume) to name the first op that produced it; lower --lr or keep --grad-clip");
+                String spike = normWatch.observe(step + 1, norm);
+                if (spike != null) bar.note(spike);
                 opt.step();
                 ema.update(net.module());
                 step++;
-                // read back only now, with the whole step queued: nothing in forward, backward, clipping, Adam or the EMA waits
-                l = loss.item();
-                norm = gradNorm == null ? 0 : gradNorm.item();
             }
-            if (!Double.isFinite(l))
-                throw new IllegalStateException("train: the loss became " + l + " at step " + step + " (lower --lr or keep --grad-clip)");
             outputs.record(step, l, opt.lr(), norm, step % s.logEvery() == 0 || step == s.steps());
             bar.update(step, "loss", l, "lr", opt.lr());
             if (hook != null) hook.after(this, step, l);
@@ -168,6 +187,22 @@ public final class Trainer {
                 + (interrupted ? " (continue with --resume)" : ""));
         System.out.flush();
         return new Outcome(step, interrupted, ck);
+    }
+
+    /** A non-finite loss, gradient or op output: training stopped before applying the step. */
+    public static final class NonFiniteException extends IllegalStateException {
+        NonFiniteException(String message) { super(message); }
+
+        NonFiniteException(String message, Throwable cause) { super(message, cause); }
+    }
+
+    private static String lastGood(Path ck) {
+        if (!java.nio.file.Files.exists(ck)) return "; no checkpoint was written yet";
+        try {
+            return "; the last good checkpoint is kept: " + ck + " (step " + TrainingCheckpoint.readStep(ck) + ")";
+        } catch (RuntimeException e) {
+            return "; the last checkpoint is kept: " + ck;
+        }
     }
 
     private Map<String, String> metadata(DiffusionSpec spec) {
