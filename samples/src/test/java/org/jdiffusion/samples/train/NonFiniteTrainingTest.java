@@ -39,7 +39,7 @@ class NonFiniteTrainingTest {
 
     private static TrainSettings settings() {
         return new TrainSettings("moons", "", Nets.Kind.MLP, "eps", ScheduleKind.LINEAR, 20, 1e-4, 0.02, 8, 10, 1e-3, 0, 0.9, 0, false,
-                1, 3, 0, 1, 1.0, 64, 0, "fp32");
+                1, 3, 0, 1, 1.0, 64, 0, org.jdiffusion.samples.cli.Precision.FP32);
     }
 
     @Test void aNaNLossStopsTheRunBeforeTheUpdateAndKeepsTheLastGoodCheckpoint() {
