@@ -54,6 +54,9 @@ public interface Communicator extends AutoCloseable {
     /** Returns once every rank has called it, or fails after {@code timeoutSeconds}. */
     void barrier(double timeoutSeconds);
 
+    /** Seconds spent inside collectives so far (start to completion, on the thread that ran them); 0 where not measured. */
+    default double collectiveSeconds() { return 0; }
+
     /** Ends every rank of the job with {@code message} on this rank's stderr; does not return. */
     void abort(String message, int status);
 

@@ -102,7 +102,7 @@ public final class MpiCommunicator implements Communicator {
     public double timeoutSeconds() { return timeoutSeconds; }
 
     /** Time the MPI thread spent inside collectives (start to completion), for the scaling report. */
-    public long busyNanos() { return busyNanos.get(); }
+    @Override public double collectiveSeconds() { return busyNanos.get() / 1e9; }
 
     @Override public Request allReduceSumAsync(Tensor t) {
         Communicator.checkReducible("allReduceSum", t);

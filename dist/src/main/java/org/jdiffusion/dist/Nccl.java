@@ -131,7 +131,10 @@ final class Nccl {
                 MemorySegment.ofAddress(stream))), "ncclBroadcast(" + count + " elements from rank " + root + ")");
     }
 
-    void group(boolean start) { check(call(() -> (int) (start ? groupStart.invokeExact() : groupEnd.invokeExact())), start ? "ncclGroupStart" : "ncclGroupEnd"); }
+    void group(boolean start) {
+        if (start) check(call(() -> (int) groupStart.invokeExact()), "ncclGroupStart");
+        else check(call(() -> (int) groupEnd.invokeExact()), "ncclGroupEnd");
+    }
 
     /** ncclCommGetAsyncError: ncclSuccess, ncclInProgress or the error a failed peer or kernel left. */
     int asyncError(MemorySegment comm) {
@@ -143,7 +146,8 @@ final class Nccl {
     }
 
     void destroy(MemorySegment comm, boolean abort) {
-        check(call(() -> (int) (abort ? commAbort.invokeExact(comm) : commDestroy.invokeExact(comm))), abort ? "ncclCommAbort" : "ncclCommDestroy");
+        if (abort) check(call(() -> (int) commAbort.invokeExact(comm)), "ncclCommAbort");
+        else check(call(() -> (int) commDestroy.invokeExact(comm)), "ncclCommDestroy");
     }
 
     private interface Call { int run() throws Throwable; }

@@ -52,11 +52,16 @@ public final class NcclCommunicator implements Communicator {
         if (device.isCpu())
             throw new IllegalArgumentException("NCCL: needs a CUDA device (--device cuda), got " + device + "; CPU ranks use --comm mpi");
         Nccl nccl = Nccl.load();
-        byte[] id = mpi.broadcastBytes(mpi.rank() == 0 ? nccl.uniqueId() : null, 0);
         CudaBackend b = (CudaBackend) Backends.of(device);
-        b.context().makeCurrent();
-        MemorySegment comm = nccl.initRank(mpi.size(), id, mpi.rank());
+        MemorySegment comm = join(nccl, mpi, () -> b.context().makeCurrent());
         return new NcclCommunicator(nccl, mpi, b, comm);
+    }
+
+    /** Rank 0's unique id over {@code bootstrap} to every rank, then ncclCommInitRank (after {@code beforeInit} picks the device). */
+    static MemorySegment join(Nccl nccl, Communicator bootstrap, Runnable beforeInit) {
+        byte[] id = bootstrap.broadcastBytes(bootstrap.rank() == 0 ? nccl.uniqueId() : null, 0);
+        beforeInit.run();
+        return nccl.initRank(bootstrap.size(), id, bootstrap.rank());
     }
 
     @Override public String name() { return "nccl"; }

@@ -29,6 +29,12 @@ public final class MpiProbe {
                 c.allReduceSum(Tensor.zeros(4));
                 c.barrier(timeout);
             }
+            case "nccl-id" -> {
+                // NcclCommunicator's bootstrap without a GPU: the stand-in library of NcclStub
+                Nccl nccl = new Nccl(NativeLibrary.open(Nccl.search(args[2], java.util.List.of())));
+                NcclCommunicator.join(nccl, c, () -> {});
+                for (String line : NcclStub.log(nccl).split("\n")) System.out.println("stub " + r + ": " + line);
+            }
             default -> throw new IllegalArgumentException(mode);
         }
         c.close();

@@ -130,11 +130,18 @@ final class DataParallel {
                     + "the ranks no longer train one model", comm.rank(), step, h, lead.item()), 4);
     }
 
-    /** Statistics for the end of a run: seconds waited for all-reduces, overlap, bytes per step. */
+    /**
+     * The end-of-run line: buckets, bytes, the all-reduce time of a step (on the communication
+     * thread, start to completion, including the small loss reduction) and how much of it the
+     * training thread still waited for after backward; the rest was hidden behind backward.
+     */
     String stats() {
         if (reducer == null) return "";
-        return String.format(Locale.ROOT, "all-reduce: %d buckets, %.1f MB a step, %.0f%% started during backward, %.3f s a step waited after backward",
-                reducer.bucketCount(), reducer.bytesPerStep() / 1e6, 100 * reducer.overlappedFraction(),
-                reducer.waitSeconds() / Math.max(1, reducer.steps()));
+        long n = Math.max(1, reducer.steps());
+        double busy = comm.collectiveSeconds() / n, waited = reducer.waitSeconds() / n;
+        return String.format(Locale.ROOT, "all-reduce: %d buckets, %.2f MB a step; %.1f ms of collectives a step, %.1f ms of it waited for after "
+                        + "backward (%.0f%% hidden behind backward); %.0f%% of buckets started during backward",
+                reducer.bucketCount(), reducer.bytesPerStep() / 1e6, 1e3 * busy, 1e3 * waited, busy > 0 ? 100 * Math.max(0, 1 - waited / busy) : 0,
+                100 * reducer.overlappedFraction());
     }
 }
