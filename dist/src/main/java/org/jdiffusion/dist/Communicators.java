@@ -79,9 +79,10 @@ public final class Communicators {
             case LOCAL, AUTO -> new LocalCommunicator();
             case MPI -> MpiCommunicator.init(timeoutSeconds);
             case NCCL -> {
+                if (launcherSize(env) <= 1) yield NcclCommunicator.init(new LocalCommunicator(), device, timeoutSeconds);   // one GPU, no MPI needed
                 MpiCommunicator mpi = MpiCommunicator.init(timeoutSeconds);
                 try {
-                    yield NcclCommunicator.init(mpi, device);
+                    yield NcclCommunicator.init(mpi, device, timeoutSeconds);
                 } catch (RuntimeException e) {
                     mpi.abort(e.getMessage(), 2);
                     throw e;

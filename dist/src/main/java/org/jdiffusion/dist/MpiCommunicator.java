@@ -32,6 +32,8 @@ import java.util.concurrent.locks.LockSupport;
  * schedules all reduce each element once and distribute the result).
  */
 public final class MpiCommunicator implements Communicator {
+    private static final long SPIN_NANOS = Long.getLong("jdiffusion.mpi.spinMicros", 20_000) * 1000;
+
     private final Mpi mpi;
     private final ExecutorService thread;
     private final int rank, size;
@@ -208,13 +210,15 @@ public final class MpiCommunicator implements Communicator {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment req = start.start(a);
             MemorySegment flag = a.allocate(ValueLayout.JAVA_INT);
-            for (int polls = 0; ; polls++) {
+            while (true) {
                 Mpi.check((int) mpi.test.invokeExact(req, flag, MemorySegment.NULL), "MPI_Test (" + what + ")");
                 if (flag.get(ValueLayout.JAVA_INT, 0) != 0) break;
                 if (System.nanoTime() > deadline)
                     abort(String.format(Locale.ROOT, "%s did not finish within %.0f s: another rank died or stalled; aborting the job "
                             + "(%s sets the limit in seconds)", what, timeout, Communicators.TIMEOUT_ENV), 3);
-                if (polls < 256) Thread.onSpinWait();
+                // Open MPI advances a non-blocking collective only inside MPI calls: poll without pause for SPIN_NANOS (a
+                // large message needs hundreds of progress calls), then with short sleeps so a long wait leaves the cores to compute
+                if (System.nanoTime() - t0 < SPIN_NANOS) Thread.onSpinWait();
                 else LockSupport.parkNanos(20_000);
             }
         } finally {

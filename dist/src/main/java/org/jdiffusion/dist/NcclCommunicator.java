@@ -23,7 +23,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 public final class NcclCommunicator implements Communicator {
     private final Nccl nccl;
-    private final MpiCommunicator mpi;
+    private final Communicator mpi;   // the bootstrap: MPI in a job of several ranks, the one-process communicator alone
+    private final double timeoutSeconds;
     private final CudaBackend backend;
     private final MemorySegment comm;
     private final String version;
@@ -33,9 +34,10 @@ public final class NcclCommunicator implements Communicator {
 
     private record Pending(CudaEvent event, long deadline, String what) {}
 
-    private NcclCommunicator(Nccl nccl, MpiCommunicator mpi, CudaBackend backend, MemorySegment comm) {
+    private NcclCommunicator(Nccl nccl, Communicator mpi, double timeoutSeconds, CudaBackend backend, MemorySegment comm) {
         this.nccl = nccl;
         this.mpi = mpi;
+        this.timeoutSeconds = timeoutSeconds;
         this.backend = backend;
         this.comm = comm;
         this.version = Nccl.versionString(nccl.version());
@@ -46,15 +48,16 @@ public final class NcclCommunicator implements Communicator {
 
     /**
      * Joins the NCCL clique of the MPI job on {@code device} (one rank per GPU: with several GPUs
-     * per host, pass cuda:localRank). Rank 0's ncclGetUniqueId travels over MPI.
+     * per host, pass cuda:localRank). Rank 0's ncclGetUniqueId travels over {@code mpi}; a
+     * {@link LocalCommunicator} makes a one-rank NCCL communicator on a host without MPI.
      */
-    public static NcclCommunicator init(MpiCommunicator mpi, Device device) {
+    public static NcclCommunicator init(Communicator mpi, Device device, double timeoutSeconds) {
         if (device.isCpu())
             throw new IllegalArgumentException("NCCL: needs a CUDA device (--device cuda), got " + device + "; CPU ranks use --comm mpi");
         Nccl nccl = Nccl.load();
         CudaBackend b = (CudaBackend) Backends.of(device);
         MemorySegment comm = join(nccl, mpi, () -> b.context().makeCurrent());
-        return new NcclCommunicator(nccl, mpi, b, comm);
+        return new NcclCommunicator(nccl, mpi, timeoutSeconds, b, comm);
     }
 
     /** Rank 0's unique id over {@code bootstrap} to every rank, then ncclCommInitRank (after {@code beforeInit} picks the device). */
@@ -124,7 +127,7 @@ public final class NcclCommunicator implements Communicator {
 
     private void watch(String what) {
         CudaEvent e = backend.newEvent(false).record(backend.currentStream());
-        pending.add(new Pending(e, System.nanoTime() + (long) (mpi.timeoutSeconds() * 1e9), what));
+        pending.add(new Pending(e, System.nanoTime() + (long) (timeoutSeconds * 1e9), what));
     }
 
     /** The watchdog: completed collectives are dropped; one past its deadline, or an asynchronous NCCL error, ends the job. */
@@ -141,7 +144,7 @@ public final class NcclCommunicator implements Communicator {
                     p.event().close();
                 } else if (System.nanoTime() > p.deadline()) {
                     abort(String.format(Locale.ROOT, "%s did not finish within %.0f s: another rank died or stalled; aborting the job (%s sets the limit in seconds)",
-                            p.what(), mpi.timeoutSeconds(), Communicators.TIMEOUT_ENV), 3);
+                            p.what(), timeoutSeconds, Communicators.TIMEOUT_ENV), 3);
                 } else {
                     break;
                 }
