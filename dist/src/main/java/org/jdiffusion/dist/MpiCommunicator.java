@@ -32,7 +32,8 @@ import java.util.concurrent.locks.LockSupport;
  * schedules all reduce each element once and distribute the result).
  */
 public final class MpiCommunicator implements Communicator {
-    private static final long SPIN_NANOS = Long.getLong("jdiffusion.mpi.spinMicros", 20_000) * 1000;
+    private static final long SPIN_NANOS = Long.getLong("jdiffusion.mpi.spinMicros", 200) * 1000;
+    private static final long YIELD_NANOS = Long.getLong("jdiffusion.mpi.yieldMicros", 50_000) * 1000;
 
     private final Mpi mpi;
     private final ExecutorService thread;
@@ -216,10 +217,13 @@ public final class MpiCommunicator implements Communicator {
                 if (System.nanoTime() > deadline)
                     abort(String.format(Locale.ROOT, "%s did not finish within %.0f s: another rank died or stalled; aborting the job "
                             + "(%s sets the limit in seconds)", what, timeout, Communicators.TIMEOUT_ENV), 3);
-                // Open MPI advances a non-blocking collective only inside MPI calls: poll without pause for SPIN_NANOS (a
-                // large message needs hundreds of progress calls), then with short sleeps so a long wait leaves the cores to compute
-                if (System.nanoTime() - t0 < SPIN_NANOS) Thread.onSpinWait();
-                else LockSupport.parkNanos(20_000);
+                // Open MPI advances a non-blocking collective only inside MPI calls (a large message needs hundreds of
+                // them): poll without pause for SPIN_NANOS, then yielding the core to compute threads between polls for
+                // YIELD_NANOS, then with short sleeps, so a long wait (a slower rank) costs the cores little
+                long waited = System.nanoTime() - t0;
+                if (waited < SPIN_NANOS) Thread.onSpinWait();
+                else if (waited < YIELD_NANOS) Thread.yield();
+                else LockSupport.parkNanos(50_000);
             }
         } finally {
             busyNanos.addAndGet(System.nanoTime() - t0);

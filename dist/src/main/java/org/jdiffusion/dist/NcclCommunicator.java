@@ -3,6 +3,7 @@ package org.jdiffusion.dist;
 import org.jdiffusion.kernels.cuda.CudaBackend;
 import org.jdiffusion.kernels.cuda.CudaEvent;
 import org.jdiffusion.kernels.cuda.CudaStorage;
+import org.jdiffusion.kernels.cuda.CudaStream;
 import org.jdiffusion.tensor.Backends;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
@@ -13,9 +14,10 @@ import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * The communicator of a multi-GPU job: NCCL collectives on CUDA device memory, enqueued on the
- * CUDA backend's current stream of the calling thread (so they are ordered with the kernels that
- * produce and consume the gradients, and the host never waits for them), one GPU per rank.
+ * The communicator of a multi-GPU job: NCCL collectives on CUDA device memory, one GPU per rank.
+ * An all-reduce runs on a communication stream of its own, ordered after the kernels that filled
+ * the buffer (an event), while backward's kernels go on on the compute stream; its request makes
+ * the compute stream wait for the sum on the device, so the host never waits for a collective.
  * NCCL's unique id is made by rank 0 and broadcast over {@link MpiCommunicator}, which also
  * carries barriers and byte broadcasts. A watchdog thread records an event after each collective
  * and, when one has not completed by its deadline, aborts the NCCL communicator and the MPI job
@@ -30,9 +32,11 @@ public final class NcclCommunicator implements Communicator {
     private final String version;
     private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final Thread watchdog;
+    private CudaStream commStream;
     private volatile boolean closed;
 
-    private record Pending(CudaEvent event, long deadline, String what) {}
+    private record Pending(CudaEvent start, CudaEvent event, long deadline, String what) {}
+    private final java.util.concurrent.atomic.DoubleAdder collectiveMs = new java.util.concurrent.atomic.DoubleAdder();
 
     private NcclCommunicator(Nccl nccl, Communicator mpi, double timeoutSeconds, CudaBackend backend, MemorySegment comm) {
         this.nccl = nccl;
@@ -73,23 +77,43 @@ public final class NcclCommunicator implements Communicator {
 
     @Override public int size() { return mpi.size(); }
 
+    /** Device time of the completed collectives (CUDA events around each), for the scaling report. */
+    @Override public double collectiveSeconds() { return collectiveMs.sum() / 1e3; }
+
     /** The NCCL library version, e.g. "2.21.5". */
     public String version() { return version; }
 
     @Override public Request allReduceSumAsync(Tensor t) {
         Communicator.checkReducible("allReduceSum", t);
         long a = address(t, "allReduceSum");
-        long stream = backend.currentStream().nativeHandle();
-        nccl.allReduceSum(a, a, t.numel(), ncclType(t.dtype()), comm, stream);
-        watch(String.format(Locale.ROOT, "NCCL all-reduce of %d %s values", t.numel(), t.dtype()));
-        return Request.DONE;   // stream-ordered: every later kernel on this stream sees the sum
+        // on a stream of its own, after the kernels that filled t: backward's kernels go on meanwhile
+        CudaStream compute = backend.currentStream(), comms = commStream();
+        CudaEvent filled = backend.newEvent(false).record(compute);
+        comms.waitFor(filled);
+        CudaEvent start = backend.newEvent(true).record(comms);
+        nccl.allReduceSum(a, a, t.numel(), ncclType(t.dtype()), comm, comms.nativeHandle());
+        if (t.storage() instanceof CudaStorage s) s.recordStream(comms);   // the allocator must not reuse t before the sum is done
+        watch(comms, start, String.format(Locale.ROOT, "NCCL all-reduce of %d %s values", t.numel(), t.dtype()));
+        CudaEvent summed = backend.newEvent(false).record(comms);   // the request's own (the watchdog closes its events when done)
+        filled.close();   // a wait already enqueued keeps its event's point; destroying it is allowed
+        // stream-ordered: later kernels on the compute stream wait for the sum on the device; the host never does
+        return () -> {
+            compute.waitFor(summed);
+            summed.close();
+        };
+    }
+
+    private CudaStream commStream() {
+        if (commStream == null) commStream = backend.newStream();
+        return commStream;
     }
 
     @Override public void broadcast(Tensor t, int root) {
         Communicator.checkReducible("broadcast", t);
         long a = address(t, "broadcast");
+        CudaEvent start = backend.newEvent(true).record(backend.currentStream());
         nccl.broadcast(a, a, t.numel(), ncclType(t.dtype()), root, comm, backend.currentStream().nativeHandle());
-        watch("NCCL broadcast of " + t.numel() + " " + t.dtype() + " values from rank " + root);
+        watch(backend.currentStream(), start, "NCCL broadcast of " + t.numel() + " " + t.dtype() + " values from rank " + root);
     }
 
     @Override public byte[] broadcastBytes(byte[] bytes, int root) { return mpi.broadcastBytes(bytes, root); }
@@ -125,9 +149,11 @@ public final class NcclCommunicator implements Communicator {
 
     static int ncclType(DType d) { return d == DType.FLOAT32 ? Nccl.FLOAT32 : Nccl.FLOAT64; }
 
-    private void watch(String what) {
-        CudaEvent e = backend.newEvent(false).record(backend.currentStream());
-        pending.add(new Pending(e, System.nanoTime() + (long) (timeoutSeconds * 1e9), what));
+    /** Records the end of a collective on {@code stream} for the watchdog; the event is returned for ordering. */
+    private CudaEvent watch(CudaStream stream, CudaEvent start, String what) {
+        CudaEvent e = backend.newEvent(true).record(stream);
+        pending.add(new Pending(start, e, System.nanoTime() + (long) (timeoutSeconds * 1e9), what));
+        return e;
     }
 
     /** The watchdog: completed collectives are dropped; one past its deadline, or an asynchronous NCCL error, ends the job. */
@@ -141,6 +167,8 @@ public final class NcclCommunicator implements Communicator {
             for (Pending p; (p = pending.peek()) != null; ) {
                 if (p.event().isDone()) {
                     pending.poll();
+                    collectiveMs.add(p.event().elapsedSince(p.start()));
+                    p.start().close();
                     p.event().close();
                 } else if (System.nanoTime() > p.deadline()) {
                     abort(String.format(Locale.ROOT, "%s did not finish within %.0f s: another rank died or stalled; aborting the job (%s sets the limit in seconds)",
