@@ -33,7 +33,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class MpiCommunicator implements Communicator {
     private static final long SPIN_NANOS = Long.getLong("jdiffusion.mpi.spinMicros", 200) * 1000;
-    private static final long YIELD_NANOS = Long.getLong("jdiffusion.mpi.yieldMicros", 50_000) * 1000;
+    private static final long MAX_SLEEP_NANOS = Long.getLong("jdiffusion.mpi.maxSleepMicros", 500) * 1000;
 
     private final Mpi mpi;
     private final ExecutorService thread;
@@ -211,19 +211,23 @@ public final class MpiCommunicator implements Communicator {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment req = start.start(a);
             MemorySegment flag = a.allocate(ValueLayout.JAVA_INT);
+            long sleep = 20_000;
             while (true) {
                 Mpi.check((int) mpi.test.invokeExact(req, flag, MemorySegment.NULL), "MPI_Test (" + what + ")");
                 if (flag.get(ValueLayout.JAVA_INT, 0) != 0) break;
                 if (System.nanoTime() > deadline)
                     abort(String.format(Locale.ROOT, "%s did not finish within %.0f s: another rank died or stalled; aborting the job "
                             + "(%s sets the limit in seconds)", what, timeout, Communicators.TIMEOUT_ENV), 3);
-                // Open MPI advances a non-blocking collective only inside MPI calls (a large message needs hundreds of
-                // them): poll without pause for SPIN_NANOS, then yielding the core to compute threads between polls for
-                // YIELD_NANOS, then with short sleeps, so a long wait (a slower rank) costs the cores little
-                long waited = System.nanoTime() - t0;
-                if (waited < SPIN_NANOS) Thread.onSpinWait();
-                else if (waited < YIELD_NANOS) Thread.yield();
-                else LockSupport.parkNanos(50_000);
+                // Open MPI advances a non-blocking collective only inside MPI calls (a large message needs many of
+                // them): poll without pause for SPIN_NANOS, then sleep between polls, 20 us doubling up to MAX_SLEEP_NANOS,
+                // so waiting for a slower rank leaves the cores to the ranks that compute (yielding or spinning there
+                // slowed 2 ranks on 2 cores by half: the waiting rank stole the core of the rank it waited for)
+                if (System.nanoTime() - t0 < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(sleep);
+                    sleep = Math.min(2 * sleep, MAX_SLEEP_NANOS);
+                }
             }
         } finally {
             busyNanos.addAndGet(System.nanoTime() - t0);

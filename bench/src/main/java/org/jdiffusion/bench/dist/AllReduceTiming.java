@@ -32,7 +32,7 @@ public final class AllReduceTiming {
         Device device = args.length > 0 ? Device.parse(args[0]) : Device.CPU;
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int[] sizes = args.length > 2 ? Arrays.stream(args, 2, args.length).mapToInt(Integer::parseInt).toArray()
-                : new int[]{1_624_577, 96_449, 262_144, 1_024};
+                : new int[]{1_624_577, 164_689, 262_144, 1_024};
         var env = System.getenv();
         if (!device.isCpu()) device = Device.cuda(device.index() + Communicators.launcherLocalRank(env));
         // on CUDA always NCCL (one rank: NCCL on one device, bootstrapped without MPI)

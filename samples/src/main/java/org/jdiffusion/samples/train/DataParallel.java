@@ -40,7 +40,8 @@ final class DataParallel {
 
     Communicator comm() { return comm; }
 
-    boolean parallel() { return comm.size() > 1; }
+    /** Whether steps go through the communicator: several ranks, or one rank of a named communicator (mpirun -np 1, NCCL on one GPU). */
+    boolean parallel() { return comm.size() > 1 || !(comm instanceof LocalCommunicator); }
 
     /** Whether this rank writes files and prints (rank 0). */
     boolean lead() { return comm.rank() == 0; }

@@ -2,13 +2,13 @@ package org.jdiffusion.samples.train;
 
 import org.jdiffusion.autograd.Variable;
 import org.jdiffusion.diffusion.DiffusionSpec;
-import org.jdiffusion.dist.Communicator;
-import org.jdiffusion.dist.LocalCommunicator;
 import org.jdiffusion.diffusion.guidance.ConditionDropout;
 import org.jdiffusion.diffusion.loss.DiffusionLoss;
 import org.jdiffusion.diffusion.loss.HybridLoss;
 import org.jdiffusion.diffusion.loss.NoisyBatch;
 import org.jdiffusion.diffusion.loss.UniformTimesteps;
+import org.jdiffusion.dist.Communicator;
+import org.jdiffusion.dist.LocalCommunicator;
 import org.jdiffusion.nn.io.TrainingCheckpoint;
 import org.jdiffusion.nn.optim.Adam;
 import org.jdiffusion.nn.optim.Ema;
