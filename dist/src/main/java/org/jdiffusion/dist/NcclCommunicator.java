@@ -19,9 +19,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * the buffer (an event), while backward's kernels go on on the compute stream; its request makes
  * the compute stream wait for the sum on the device, so the host never waits for a collective.
  * NCCL's unique id is made by rank 0 and broadcast over {@link MpiCommunicator}, which also
- * carries barriers and byte broadcasts. A watchdog thread records an event after each collective
- * and, when one has not completed by its deadline, aborts the NCCL communicator and the MPI job
- * (PyTorch's NCCL watchdog does the same).
+ * carries barriers, byte broadcasts and collectives on host (CPU) tensors, such as the step's
+ * loss. A watchdog thread records an event after each collective and, when one has not completed
+ * by its deadline, aborts the NCCL communicator and the MPI job (PyTorch's NCCL watchdog does the
+ * same).
  */
 public final class NcclCommunicator implements Communicator {
     private final Nccl nccl;
@@ -85,6 +86,7 @@ public final class NcclCommunicator implements Communicator {
 
     @Override public Request allReduceSumAsync(Tensor t) {
         Communicator.checkReducible("allReduceSum", t);
+        if (t.device().isCpu()) return mpi.allReduceSumAsync(t);   // host values (the step's loss) go over the bootstrap
         long a = address(t, "allReduceSum");
         // on a stream of its own, after the kernels that filled t: backward's kernels go on meanwhile
         CudaStream compute = backend.currentStream(), comms = commStream();
@@ -110,6 +112,10 @@ public final class NcclCommunicator implements Communicator {
 
     @Override public void broadcast(Tensor t, int root) {
         Communicator.checkReducible("broadcast", t);
+        if (t.device().isCpu()) {
+            mpi.broadcast(t, root);
+            return;
+        }
         long a = address(t, "broadcast");
         CudaEvent start = backend.newEvent(true).record(backend.currentStream());
         nccl.broadcast(a, a, t.numel(), ncclType(t.dtype()), root, comm, backend.currentStream().nativeHandle());
