@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DataParallelTest {
     static final int BATCH = 16, STEPS = 10;
     /** The bound the issue asks for on the first steps, and one for later steps where Adam amplifies rounding. */
-    static final double FIRST_STEPS_REL = 1e-6, LATER_STEPS_REL = 1e-4;
+    static final double FIRST_STEPS_REL = 1e-6, LATER_STEPS_REL = 1e-5;
 
     @TempDir Path dir;
 
@@ -53,7 +53,7 @@ class DataParallelTest {
     }
 
     private static double compare(double[] single, double[] parallel, int offset, String what) {
-        double worstFirst = 0;
+        double worstFirst = 0, worst = 0;
         for (int i = 0; i < parallel.length; i++) {
             int step = offset + i + 1;
             double rel = Math.abs(parallel[i] - single[offset + i]) / Math.abs(single[offset + i]);
@@ -61,7 +61,10 @@ class DataParallelTest {
             assertTrue(rel <= bound, what + ": step " + step + " loss " + parallel[i] + " against one process's " + single[offset + i]
                     + " (relative " + rel + " > " + bound + ")");
             if (step <= 3) worstFirst = Math.max(worstFirst, rel);
+            worst = Math.max(worst, rel);
         }
+        System.out.println("data parallel, " + what + ": largest relative loss difference on steps " + (offset + 1) + "-" + (offset + parallel.length)
+                + ": " + worst);
         return worstFirst;
     }
 
