@@ -59,7 +59,12 @@ public final class NcclCommunicator implements Communicator {
     public static NcclCommunicator init(Communicator mpi, Device device, double timeoutSeconds) {
         if (device.isCpu())
             throw new IllegalArgumentException("NCCL: needs a CUDA device (--device cuda), got " + device + "; CPU ranks use --comm mpi");
-        Nccl nccl = Nccl.load();
+        return init(Nccl.load(), mpi, device, timeoutSeconds);
+    }
+
+    /** {@link #init(Communicator, Device, double)} with a given NCCL library (tests use a stand-in). */
+    static NcclCommunicator init(Nccl nccl, Communicator mpi, Device device, double timeoutSeconds) {
+        if (device.isCpu()) throw new IllegalArgumentException("NCCL: needs a CUDA device, got " + device);
         CudaBackend b = (CudaBackend) Backends.of(device);
         MemorySegment comm = join(nccl, mpi, () -> b.context().makeCurrent());
         return new NcclCommunicator(nccl, mpi, timeoutSeconds, b, comm);
