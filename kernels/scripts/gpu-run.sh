@@ -4,6 +4,7 @@
 #
 #   .gpu/run.sh [LIMIT_SECONDS [OUT_DIR]]      (default 480 s; OUT_DIR default $OUT, else .gpu/out)
 #   JD_TRAIN_SECONDS=N .gpu/run.sh ...          also train and evaluate the reference U-Net (part 5)
+#   JD_DP=0 .gpu/run.sh ...                     skips part 6, data parallelism's cost on one GPU (NCCL)
 #
 # Parts, in order, each with its share of the time left: the GPU and driver (nvidia-smi); the CUDA
 # tests with the JUnit console launcher (XML reports) and the bandwidth probe; our GPU benchmarks
@@ -233,6 +234,30 @@ if [ "$train_s" -gt 0 ]; then
   else
     part "train (reference U-Net, cuda:0)" skipped 0 "no runnable Java or no MNIST in the kit (.gpu/mnist)"
   fi
+fi
+
+# ---- 6. data parallelism's cost on one GPU: train with --comm local, then --comm nccl (JD_DP=0 skips) -------
+# The reference U-Net, batch JD_DP_BATCH (default 128), JD_DP_STEPS steps (default 60) each way; steps/s over
+# the second half, and the nccl run's end-of-run line (buckets, bytes a step, NCCL's device time a step from
+# CUDA events). NCCL comes from the host (its PyTorch's pip wheel, or $JDIFFUSION_NCCL); one rank needs no MPI.
+# The multi-GPU model from these numbers: bench/scripts/dp-scaling.sh (--busbw), bench/results/*-dp-scaling-*.
+if [ "${JD_DP:-1}" = 1 ] && [ "$java_ok" = 1 ] && [ -f "$kit/mnist/train-images-idx3-ubyte.gz" ] && [ "$(left)" -ge 120 ]; then
+  t0=$(date +%s)
+  dp_steps=${JD_DP_STEPS:-60}
+  printf 'comm\tsteps_per_s\tend_of_run_line\n' > "$work/dp.tsv"
+  for comm in local nccl; do
+    timeout -k 10 $(( $(left) / 2 )) "$JAVA" "${jvm[@]}" -cp "$cp" org.jdiffusion.samples.Main train --device cuda --comm "$comm" \
+      --data-dir "$kit/mnist" -o "$work/dp-$comm" --batch "${JD_DP_BATCH:-128}" --steps "$dp_steps" --checkpoint-every 0 \
+      --sample-every 0 --preview 0 --log-every 1 > "$work/logs/dp-$comm.log" 2>&1
+    sps=$(awk -F, -v a=$(( dp_steps / 2 + 1 )) -v b=$(( dp_steps + 1 )) -v n=$(( dp_steps / 2 )) \
+      'NR==a {t0=$5} NR==b {t1=$5} END {if (t1 > t0) printf "%.2f", n / (t1 - t0)}' "$work/dp-$comm/log.csv" 2>/dev/null)
+    printf '%s\t%s\t%s\n' "$comm" "${sps:-failed}" "$(grep -h '^all-reduce:' "$work/logs/dp-$comm.log" | head -n1)" >> "$work/dp.tsv"
+    rm -f "$work/dp-$comm/checkpoint.safetensors"
+  done
+  cp "$work/dp.tsv" "$out/dp.tsv"
+  note=$(awk -F'\t' 'NR > 1 {printf "%s%s %s steps/s", (NR > 2 ? "; " : ""), $1, $2}' "$work/dp.tsv")
+  st=ok; grep -q failed "$work/dp.tsv" && st=failed
+  part "data parallel (NCCL, one GPU)" "$st" $(( $(date +%s) - t0 )) "${note} (dp.tsv; logs/dp-*.log)"
 fi
 
 # ---- results ---------------------------------------------------------------------------------------

@@ -171,11 +171,30 @@ public final class Variable {
     public void backward(Tensor upstream) { backward(upstream, false); }
 
     /**
+     * Told of each leaf that requires grad once its gradient is final for the current backward
+     * pass: every op that used it has propagated into it. Leaves arrive in reverse topological
+     * order, the last layer's parameters first, so data-parallel training can reduce them while
+     * the rest of the pass runs.
+     */
+    @FunctionalInterface
+    public interface LeafHook { void gradReady(Variable leaf); }
+
+    /** {@link #backward()} that tells {@code hook} of each leaf as soon as its gradient is final. */
+    public void backward(LeafHook hook) {
+        if (data.numel() != 1)
+            throw new IllegalArgumentException("backward: needs a one-element output or an explicit gradient, got " + data.describe());
+        backward(Tensor.ones(data.dtype(), data.device(), data.shape()), false, hook);
+    }
+
+    public void backward(Tensor upstream, boolean retainGraph) { backward(upstream, retainGraph, null); }
+
+    /**
      * Propagates {@code upstream} (of this variable's shape) through the graph in reverse
-     * topological order; with {@code retainGraph} false the graph is freed as it goes.
+     * topological order; with {@code retainGraph} false the graph is freed as it goes; {@code hook}
+     * (may be null) is told of each leaf whose gradient is final.
      */
     @SuppressWarnings("try")   // the no-grad scope only switches grad mode
-    public void backward(Tensor upstream, boolean retainGraph) {
+    public void backward(Tensor upstream, boolean retainGraph, LeafHook hook) {
         if (!requiresGrad)
             throw new IllegalStateException("backward: this " + data.describe() + " does not require grad (no parameter reaches it)");
         if (!java.util.Arrays.equals(upstream.shape(), data.shape()))
@@ -191,6 +210,7 @@ public final class Variable {
                 if (v.node == null) {
                     // the leaf's own buffer: rules may hand one dOut to several inputs, and optimisers update grads in place
                     v.accumulate(g);
+                    if (hook != null) hook.gradReady(v);   // a leaf appears once in the order: nothing adds to it after this
                     continue;
                 }
                 Node n = v.node;

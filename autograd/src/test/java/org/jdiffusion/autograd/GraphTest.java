@@ -132,4 +132,22 @@ class GraphTest {
         assertNull(c.grad());
         assertValues(c.data().toDoubleArray(), x.grad());
     }
+
+    @Test void theLeafHookSeesEachLeafOnceWithItsFinalGradientLastLayerFirst() {
+        Variable w1 = Variable.param(org.jdiffusion.tensor.Tensor.of(new double[]{1, 2, 3, 4}, 2, 2));
+        Variable w2 = Variable.param(org.jdiffusion.tensor.Tensor.of(new double[]{0.5, -1}, 2, 1));
+        Variable x = Variable.constant(org.jdiffusion.tensor.Tensor.of(new double[]{1, -1, 2, 0.5}, 2, 2));
+        // w1 is used twice (two paths into the loss): the hook must come after both have added into it
+        Variable h = x.matmul(w1);
+        Variable loss = h.tanh().matmul(w2).sum().add(h.square().sum());
+        java.util.List<Variable> seen = new java.util.ArrayList<>();
+        java.util.List<double[]> gradsSeen = new java.util.ArrayList<>();
+        loss.backward(leaf -> {
+            seen.add(leaf);
+            gradsSeen.add(leaf.grad().toDoubleArray());
+        });
+        assertEquals(java.util.List.of(w2, w1), seen);
+        assertValues(gradsSeen.get(1), w1.grad());   // nothing was added to w1 after the hook saw it
+        assertValues(gradsSeen.get(0), w2.grad());
+    }
 }

@@ -229,6 +229,17 @@ public abstract class Module {
         for (Module m : namedModules().values()) if (m instanceof Dropout d) d.setGenerator(g);
     }
 
+    /**
+     * Data-parallel training: the inputs hold rows [start, start + b) along dim 0 of a global
+     * batch of {@code globalBatch}; random layers (dropout) draw exactly those rows of what one
+     * process would draw for the whole batch. {@code globalBatch} 0 undoes it.
+     */
+    public final void setBatchShard(int start, int globalBatch) {
+        if (start < 0 || globalBatch < 0 || (globalBatch > 0 && start >= globalBatch))
+            throw new IllegalArgumentException("setBatchShard: start " + start + " is not a row of a global batch of " + globalBatch);
+        for (Module m : namedModules().values()) if (m instanceof Dropout d) d.setShard(start, globalBatch);
+    }
+
     @Override public String toString() {
         return getClass().getSimpleName() + "(" + parameterCount() + " parameters)";
     }

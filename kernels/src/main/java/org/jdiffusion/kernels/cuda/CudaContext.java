@@ -92,6 +92,12 @@ public final class CudaContext {
         return v[0];
     }
 
+    /**
+     * Makes this device's context current on the calling thread, for libraries called through FFM
+     * that use the current device (NCCL's ncclCommInitRank).
+     */
+    public void makeCurrent() { bind(); }
+
     /** Makes this device's context current on the calling thread (cheap when it already is). */
     void bind() {
         if (BOUND.get() == context) return;
@@ -162,7 +168,7 @@ public final class CudaContext {
 
     CudaStream createStream(boolean owned) {
         bind();
-        CUstream s = new CUstream();
+        NativeStream s = new NativeStream();
         CudaDriver.check(JCudaDriver.cuStreamCreate(s, 0), "cuStreamCreate");
         CudaStream cs = new CudaStream(this, s, streamIds.getAndIncrement(), owned);
         streams.put(cs.id(), cs);

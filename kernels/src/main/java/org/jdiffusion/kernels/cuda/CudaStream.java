@@ -31,6 +31,12 @@ public final class CudaStream implements AutoCloseable {
 
     CUstream handle() { return handle; }
 
+    /** The native CUstream (== cudaStream_t) for libraries called through FFM, such as NCCL. */
+    public long nativeHandle() {
+        if (handle instanceof NativeStream n) return n.address();
+        throw new IllegalStateException(this + ": its native handle is not accessible");
+    }
+
     /** A number unique among this device's streams (the allocator keys its free lists by it). */
     public long id() { return id; }
 

@@ -55,6 +55,9 @@ class CudaRuntimeTest {
             }
             assertSame(before, be.currentStream());
             assertNotSame(before, s);
+            // the cudaStream_t that NCCL is given through FFM: one per stream
+            assertTrue(s.nativeHandle() != 0 && s.nativeHandle() != before.nativeHandle(), "native stream handles");
+            be.context().makeCurrent();
             assertTrue(end.elapsedSince(start) >= 0);
             assertEquals(3.0 * (1 << 20), x.sum().item(), 1e-3);
         }

@@ -1,6 +1,8 @@
 package org.jdiffusion.samples.train;
 
 import org.jdiffusion.diffusion.ScheduleKind;
+import org.jdiffusion.dist.Communicator;
+import org.jdiffusion.dist.Communicators;
 import org.jdiffusion.nn.io.TrainingCheckpoint;
 import org.jdiffusion.samples.Main;
 import org.jdiffusion.samples.cli.Cli;
@@ -25,6 +27,8 @@ import java.util.concurrent.Callable;
  * {@code ./jdiffusion train}: trains a diffusion model on MNIST (IDX files, gzip or not) or a 2-D
  * toy set, writing log.csv, loss.png, sample grids and a checkpoint into the output folder.
  * Ctrl-C finishes the current step and leaves a valid checkpoint; {@code --resume} continues it.
+ * Under {@code mpirun -np N} it trains data-parallel (MPI on CPUs, NCCL on GPUs): rank 0 prints
+ * and writes, the other ranks are silent.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a diffusion model on MNIST or a 2-D toy set; writes log.csv, loss.png, samples/ and checkpoint.safetensors.",
@@ -88,6 +92,11 @@ public final class TrainCommand implements Callable<Integer> {
     long logEvery = 10;
     @Option(names = "--points", paramLabel = "N", description = "size of a 2-D training set (default: ${DEFAULT-VALUE})")
     int toyPoints = 10000;
+    @Option(names = "--comm", paramLabel = "KIND", description = "data-parallel communicator: auto (default: under mpirun with N > 1 ranks, "
+            + "mpi on the CPU and nccl on CUDA; otherwise one process), local, mpi or nccl")
+    String comm = "auto";
+    @Option(names = "--bucket-mb", paramLabel = "MB", description = "gradient all-reduce bucket size in MiB (default: ${DEFAULT-VALUE})")
+    double bucketMb = 1;
     @Option(names = "--resume", description = "continue the run in --output from its checkpoint (its settings; --steps may raise the total)")
     boolean resume;
     @Option(names = "--detect-anomaly", description = "check every op's output and gradient for NaN/Inf and name the first op, its shapes "
@@ -95,19 +104,59 @@ public final class TrainCommand implements Callable<Integer> {
     boolean detectAnomaly;
 
     @Override public Integer call() throws Exception {
-        if (resume) Cli.existingFile("--resume: checkpoint", output.resolve(Trainer.CHECKPOINT));
-        RunOutputs.ensureDir(output);
-        try (RunLock lock = RunLock.acquire(output)) {   // one run per folder, held until the last file is written
-            String note = lock.takeOverNote();
-            if (note != null) System.out.println(note);
-            return train();
+        Communicator c = openCommunicator();
+        try {
+            return locked(c);
+        } catch (RuntimeException e) {
+            // one rank's failure (bad data folder, NaN loss) ends the whole job instead of leaving the others waiting
+            if (c.size() > 1) c.abort("train: " + e.getMessage(), e instanceof Main.UsageException ? 2 : 1);
+            throw e;
+        } finally {
+            c.close();
         }
     }
 
-    private int train() {
+    private Communicator openCommunicator() {
+        Communicators.Kind kind;
+        try {
+            kind = Communicators.Kind.parse(comm);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--comm: " + e.getMessage());
+        }
+        Cli.require(bucketMb > 0, "--bucket-mb must be > 0, got " + bucketMb);
+        java.util.Map<String, String> env = System.getenv();
+        Communicators.Kind resolved;
+        try {
+            resolved = Communicators.resolve(kind, device, env);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage());
+        }
+        // one GPU per rank: the launcher's local rank picks it
+        if (resolved == Communicators.Kind.NCCL) device = Device.cuda(device.index() + Communicators.launcherLocalRank(env));
+        Communicator c = Communicators.open(kind, device, env, Communicators.timeoutSeconds(env));
+        if (c.rank() != 0) System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));   // per-rank progress is rank 0's
+        return c;
+    }
+
+    /** Rank 0 owns the run folder: one run per folder, the lock held until the last file is written. */
+    private Integer locked(Communicator c) throws Exception {
+        if (c.rank() != 0) return call(c);
+        if (resume) Cli.existingFile("--resume: checkpoint", output.resolve(Trainer.CHECKPOINT));
+        RunOutputs.ensureDir(output);
+        try (RunLock lock = RunLock.acquire(output)) {
+            String note = lock.takeOverNote();
+            if (note != null) System.out.println(note);
+            return call(c);
+        }
+    }
+
+    private Integer call(Communicator c) throws Exception {
         TrainSettings s;
         TrainingCheckpoint ck = null;
         Path ckPath = output.resolve(Trainer.CHECKPOINT);
+        if (c.size() > 1 || !c.name().equals("local"))
+            System.out.println("data parallel: " + c.name() + ", " + c.size() + (c.size() == 1 ? " rank" : " ranks")
+                    + (c.size() > 1 ? " (rank 0 prints and writes " + output + ")" : ""));
         if (resume) {
             Cli.existingFile("--resume: checkpoint", ckPath);
             ck = TrainingCheckpoint.read(ckPath);
@@ -120,10 +169,11 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             s = settings();
         }
-        TrainingData d = data(s);
+        TrainingData d = data(s, c);
+        if (c.rank() == 0) RunOutputs.ensureDir(output);
         System.out.println("train: " + s.summary());
         System.out.println("data:  " + d.describe());
-        Trainer trainer = new Trainer(s, d, output, device).detectAnomaly(detectAnomaly);
+        Trainer trainer = new Trainer(s, d, output, device, c, (long) (bucketMb * (1 << 20))).detectAnomaly(detectAnomaly);
         Thread hook = new Thread(() -> {
             trainer.requestStop();
             try {
@@ -194,13 +244,16 @@ public final class TrainCommand implements Callable<Integer> {
                 warmup, emaDecay, pUncond, mnist && !unconditional, seed, checkpointEvery, sampleEvery, logEvery, gradClip, toyPoints, preview, prec);
     }
 
-    private TrainingData data(TrainSettings s) {
+    private TrainingData data(TrainSettings s, Communicator c) {
         if (!s.isMnist()) return TrainingData.toy(Toy2D.parse(s.data()), s.toyPoints(), s.seed());
         Path dir = Path.of(s.dataDir());
         if (download) {
-            System.out.println("downloading MNIST into " + dir);
-            MnistDownload.fetch(dir, mirrors == null || mirrors.isEmpty() ? MnistDownload.MIRRORS : mirrors, MnistDownload.OFFICIAL,
-                    line -> System.out.println("  " + line));
+            if (c.rank() == 0) {   // one download per job; the other ranks wait for it
+                System.out.println("downloading MNIST into " + dir);
+                MnistDownload.fetch(dir, mirrors == null || mirrors.isEmpty() ? MnistDownload.MIRRORS : mirrors, MnistDownload.OFFICIAL,
+                        line -> System.out.println("  " + line));
+            }
+            c.barrier(3600);
         } else if (!Files.isDirectory(dir)) {
             throw new Main.UsageException("--data-dir: no such directory: " + dir);
         } else if (dataDir == null) {

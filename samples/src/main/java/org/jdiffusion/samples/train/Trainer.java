@@ -8,6 +8,8 @@ import org.jdiffusion.diffusion.loss.DiffusionLoss;
 import org.jdiffusion.diffusion.loss.HybridLoss;
 import org.jdiffusion.diffusion.loss.NoisyBatch;
 import org.jdiffusion.diffusion.loss.UniformTimesteps;
+import org.jdiffusion.dist.Communicator;
+import org.jdiffusion.dist.LocalCommunicator;
 import org.jdiffusion.nn.io.TrainingCheckpoint;
 import org.jdiffusion.nn.optim.Adam;
 import org.jdiffusion.nn.optim.Ema;
@@ -32,7 +34,9 @@ import java.util.concurrent.CountDownLatch;
  * objective, Adam with linear warm-up, global-norm clipping, EMA; every named generator (data
  * order, noise, condition dropout, dropout masks) lives in the checkpoint, so a resumed run
  * continues exactly where it stopped. A stop request (Ctrl-C) ends the current step, writes a
- * checkpoint and the logs, and returns.
+ * checkpoint and the logs, and returns. With a {@link Communicator} of N ranks each process
+ * trains on its rows of every global batch and averages gradients with the others
+ * ({@link DataParallel}); rank 0 alone writes the run folder.
  */
 public final class Trainer {
     public static final String CHECKPOINT = "checkpoint.safetensors";
@@ -47,12 +51,24 @@ public final class Trainer {
     private final Path out;
     private final Device device;
     private final RunOutputs outputs;
+    private final DataParallel dp;
+    private final long bucketBytes;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopRequested;
     private boolean detectAnomaly;
     private final GradNormWatch normWatch = new GradNormWatch();
 
     public Trainer(TrainSettings settings, TrainingData data, Path out, Device device) {
+        this(settings, data, out, device, new LocalCommunicator(), DEFAULT_BUCKET_BYTES);
+    }
+
+    /** Gradient bucket size of data-parallel runs (PyTorch DDP uses 25 MB; the reference U-Net has 6.5 MB of gradients). */
+    public static final long DEFAULT_BUCKET_BYTES = 1 << 20;
+
+    /** A trainer that is rank {@code comm.rank()} of a data-parallel run of {@code comm.size()} ranks. */
+    public Trainer(TrainSettings settings, TrainingData data, Path out, Device device, Communicator comm, long bucketBytes) {
+        this.dp = new DataParallel(comm, settings.batch());
+        this.bucketBytes = bucketBytes;
         this.s = settings;
         this.data = data;
         this.out = out;
@@ -114,6 +130,7 @@ public final class Trainer {
         }
         if (net.module() instanceof UNet u) u.setDropoutGenerator(rngs.get("dropout"));
         net.module().train();
+        dp.prepare(net.module(), bucketBytes);
 
         DiffusionLoss simple = new DiffusionLoss(spec.noiseSchedule(), spec.prediction());
         HybridLoss hybrid = s.learnedVariance() ? new HybridLoss(spec.noiseSchedule(), spec.prediction()) : null;
@@ -125,20 +142,23 @@ public final class Trainer {
         Map<String, String> meta = metadata(spec);
 
         long step = start;
-        boolean interrupted = false;
+        boolean interrupted = false, agreedStop = false;
         while (step < s.steps()) {
-            if (stopRequested) { interrupted = true; break; }
+            if (dp.parallel() ? agreedStop : stopRequested) { interrupted = true; break; }
             double l, norm;
             // every intermediate of the step (activations, their gradients, the batch) goes back to its pool at the
-            // end of the step; parameters, gradient buffers, Adam's moments and the EMA live outside the scope
+            // end of the step; parameters, gradient buffers, Adam's moments, the EMA and the all-reduce buckets live
+            // outside the scope
             try (MemoryScope stepScope = MemoryScope.open("train step")) {
                 Generator gData = rngs.get("data"), gNoise = rngs.get("noise");
                 long[] ids = Rand.randint(gData, 0, data.count(), Device.CPU, s.batch()).toLongArray();
                 int[] idx = new int[ids.length];
                 for (int i = 0; i < idx.length; i++) idx[i] = (int) ids[i];
-                Tensor x0 = data.batch(idx).to(device);
-                Tensor y = dropout == null ? null : dropout.apply(data.labels(idx).to(device), rngs.get("cond"));
-                NoisyBatch nb = simple.noisy(x0, timesteps.sample(s.batch(), gNoise, device).t(), gNoise);
+                // every draw is of the global batch, as in one process; a data-parallel rank keeps its rows
+                Tensor x0 = data.batch(dp.shard(idx)).to(device);
+                Tensor y = dropout == null ? null : dp.shard(dropout.apply(data.labels(idx).to(device), rngs.get("cond")));
+                Tensor t = dp.shard(timesteps.sample(s.batch(), gNoise, device).t());
+                NoisyBatch nb = simple.noisy(x0, t, dp.shardGenerator(gNoise, x0.numel() / x0.size(0)));
                 opt.setLr(lr.lr(step));
                 opt.zeroGrad();
                 Variable loss;
@@ -146,7 +166,7 @@ public final class Trainer {
                      Anomaly.Scope anomaly = detectAnomaly ? Anomaly.detect(net.module().namedParameters()) : null) {
                     Variable output = net.forward(Variable.constant(nb.xt()), nb.t(), y);
                     loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
-                    loss.backward();
+                    dp.backward(loss);   // with N ranks: the global batch's average gradient
                 } catch (Anomaly.AnomalyException e) {
                     throw new NonFiniteException("train: step " + (step + 1) + " stopped, nothing of it applied; " + e.getMessage()
                             + lastGood(ck), e);
@@ -168,20 +188,35 @@ public final class Trainer {
                 ema.update(net.module());
                 step++;
             }
-            outputs.record(step, l, opt.lr(), norm, step % s.logEvery() == 0 || step == s.steps());
+            DataParallel.Agreed agreed = dp.agree(l, stopRequested);   // the global batch's loss, and one stop decision
+            agreedStop = agreed.stop();
+            l = agreed.loss();
+            if (dp.lead())   // rank 0 alone keeps the log and the run page (record rewrites the page every few seconds)
+                outputs.record(step, l, opt.lr(), norm, step % s.logEvery() == 0 || step == s.steps());
             bar.update(step, "loss", l, "lr", opt.lr());
             if (hook != null) hook.after(this, step, l);
-            if (s.sampleEvery() > 0 && step % s.sampleEvery() == 0 && step < s.steps())
-                outputs.previewSamples(net, ema, spec, step, device);
+            if (s.sampleEvery() > 0 && step % s.sampleEvery() == 0 && step < s.steps()) {
+                if (dp.lead()) outputs.previewSamples(net, ema, spec, step, device);
+                dp.afterLeadWork();
+            }
             if (s.checkpointEvery() > 0 && step % s.checkpointEvery() == 0 && step < s.steps()) {
-                save(ck, net, ema, opt, step, rngs, meta);
-                outputs.writeLogs();
+                dp.checkInStep(net.module(), step);
+                if (dp.lead()) {
+                    save(ck, net, ema, opt, step, rngs, meta);
+                    outputs.writeLogs();
+                }
+                dp.afterLeadWork();
             }
         }
         bar.finish();
-        save(ck, net, ema, opt, step, rngs, meta);
-        if (!interrupted) outputs.previewSamples(net, ema, spec, step, device);
-        outputs.finish(step, interrupted);
+        dp.checkInStep(net.module(), step);
+        if (dp.lead()) {
+            save(ck, net, ema, opt, step, rngs, meta);
+            if (!interrupted) outputs.previewSamples(net, ema, spec, step, device);
+            outputs.finish(step, interrupted);
+            if (dp.parallel()) System.out.println(dp.stats());
+        }
+        dp.afterLeadWork();
         // said here, before the run counts as finished: after a signal the JVM exits as soon as the shutdown hook returns
         System.out.println((interrupted ? "stopped at step " : "done: step ") + step + "; checkpoint " + ck
                 + (interrupted ? " (continue with --resume)" : ""));
