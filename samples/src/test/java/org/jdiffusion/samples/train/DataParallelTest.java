@@ -87,7 +87,7 @@ class DataParallelTest {
         // rank 0 alone writes: rank 1 was given a folder of its own, which must not exist
         assertFalse(Files.exists(Path.of(a + "-rank1")), "rank 1 wrote files");
         try (var files = Files.list(a)) {
-            assertEquals(List.of("checkpoint.safetensors", "log.csv", "loss.png"), files.map(f -> f.getFileName().toString()).sorted().toList());
+            assertEquals(List.of("checkpoint.safetensors", "curves.png", "index.html", "log.csv", "loss.png"), files.map(f -> f.getFileName().toString()).sorted().toList());
         }
 
         // 3 ranks (5 + 5 + 6 of 16) for half the steps, then resumed on 2 ranks to the end
