@@ -1,6 +1,5 @@
 package org.jdiffusion.diffusion.sampling;
 
-import org.jdiffusion.diffusion.Coefficients;
 import org.jdiffusion.diffusion.Denoiser;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
@@ -10,22 +9,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs a {@link Sampler} with a {@link Denoiser}: for each timestep τ_i of the sampler, the model is
- * evaluated at (x, τ_i, y) and the sampler steps. {@link #sample} draws x_T from the per-sample noise
+ * Runs a {@link Solver} with a {@link Denoiser}: for each grid point i of the sampler, the sampler
+ * advances, evaluating the model at (x, its time input, y) as often as its method needs. {@link #sample} draws x_T from the per-sample noise
  * streams first, so a sample depends only on (seed, its index), never on the batch it is drawn in.
  */
 public final class SamplingLoop {
     private SamplingLoop() {}
 
     /** The run from a given x_T; {@code trace} keeps every x and x̂_0 (for pictures). */
-    public static Trajectory run(Sampler sampler, Denoiser model, Tensor xT, Tensor y, Noise noise, boolean trace) {
+    public static Trajectory run(Solver sampler, Denoiser model, Tensor xT, Tensor y, Noise noise, boolean trace) {
         long[] ts = sampler.timesteps();
         List<Tensor> xs = new ArrayList<>(), x0s = new ArrayList<>();
         if (trace) xs.add(xT);
         Tensor x = xT;
+        Network net = (xt, time) -> model.predict(xt, time, y);
         for (int i = 0; i < ts.length; i++) {
-            Tensor out = model.predict(x, Coefficients.fill(ts[i], x.size(0), x.device()), y);
-            StepResult r = sampler.step(out, i, x, noise);
+            StepResult r = sampler.advance(net, i, x, noise);
             x = r.prev();
             if (trace) {
                 xs.add(x);
@@ -39,7 +38,7 @@ public final class SamplingLoop {
      * Samples {@code shape[0]} samples of shape {@code shape[1..]}: sample b uses the noise stream of
      * index {@code firstIndex + b} under {@code seed}, for x_T and for every step.
      */
-    public static Trajectory sample(Sampler sampler, Denoiser model, int[] shape, Tensor y, long seed, long firstIndex,
+    public static Trajectory sample(Solver sampler, Denoiser model, int[] shape, Tensor y, long seed, long firstIndex,
                                     DType dtype, Device device, boolean trace) {
         if (shape.length < 1 || shape[0] < 1)
             throw new IllegalArgumentException("sample: shape " + java.util.Arrays.toString(shape) + " must be [B, …] with B >= 1");
@@ -50,7 +49,7 @@ public final class SamplingLoop {
         return run(sampler, model, xT, y, noise, trace);
     }
 
-    public static Tensor sample(Sampler sampler, Denoiser model, int[] shape, Tensor y, long seed, DType dtype, Device device) {
+    public static Tensor sample(Solver sampler, Denoiser model, int[] shape, Tensor y, long seed, DType dtype, Device device) {
         return sample(sampler, model, shape, y, seed, 0, dtype, device, false).sample();
     }
 }
