@@ -1,6 +1,7 @@
 package org.jdiffusion.samples.train;
 
 import org.jdiffusion.diffusion.DiffusionSpec;
+import org.jdiffusion.diffusion.ProcessKind;
 import org.jdiffusion.diffusion.sampling.SamplingLoop;
 import org.jdiffusion.nn.optim.Ema;
 import org.jdiffusion.samples.io.Outputs;
@@ -82,7 +83,7 @@ final class RunOutputs {
         new Figure(1, 800, 420).add(c).save(dir.resolve(LOSS));
     }
 
-    /** EMA samples at this step (25 DDIM steps): --preview images, classes cycling, or 25× as many 2-D points. */
+    /** EMA samples at this step (25 DDIM steps; a flow model: 25 flow Euler steps): --preview images, classes cycling, or 25× as many 2-D points. */
     void previewSamples(Nets.Net net, Ema ema, DiffusionSpec spec, long step, Device device) {
         boolean points = net.kind() == Nets.Kind.MLP;
         int n = points ? 25 * s.preview() : s.preview();
@@ -97,7 +98,8 @@ final class RunOutputs {
         Tensor x;
         net.module().eval();
         try (var swap = ema.swapInto(net.module())) {
-            x = SamplingLoop.sample(Sampling.sampler(Sampling.Kind.DDIM, spec, 25, 0), Sampling.denoiser(net), shape, y, s.seed() + 1, 0,
+            ProcessKind process = s.isFlow() ? ProcessKind.FLOW : ProcessKind.DIFFUSION;
+            x = SamplingLoop.sample(Sampling.sampler(Sampling.defaultChoice(process, 25), spec, process), Sampling.denoiser(net, process), shape, y, s.seed() + 1, 0,
                     DType.FLOAT32, device, false).sample().to(Device.CPU);
         } finally {
             net.module().train();

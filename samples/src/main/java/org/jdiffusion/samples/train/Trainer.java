@@ -2,6 +2,8 @@ package org.jdiffusion.samples.train;
 
 import org.jdiffusion.autograd.Variable;
 import org.jdiffusion.diffusion.DiffusionSpec;
+import org.jdiffusion.diffusion.flow.FlowMatching;
+import org.jdiffusion.diffusion.flow.FlowTimes;
 import org.jdiffusion.diffusion.guidance.ConditionDropout;
 import org.jdiffusion.diffusion.loss.DiffusionLoss;
 import org.jdiffusion.diffusion.loss.HybridLoss;
@@ -108,6 +110,7 @@ public final class Trainer {
         DiffusionLoss simple = new DiffusionLoss(spec.noiseSchedule(), spec.prediction());
         HybridLoss hybrid = s.learnedVariance() ? new HybridLoss(spec.noiseSchedule(), spec.prediction()) : null;
         UniformTimesteps timesteps = new UniformTimesteps(spec.timesteps());
+        FlowTimes flowTimes = s.isFlow() ? s.flowTimes() : null;       // flow matching instead of the diffusion loss
         ConditionDropout dropout = spec.numClasses() > 0 ? new ConditionDropout(s.pUncond(), spec.nullClass()) : null;
         LrSchedule lr = LrSchedule.linearWarmup(s.lr(), Math.max(1, s.warmup()));
         Progress bar = Progress.onStdout("train", s.steps());
@@ -124,13 +127,17 @@ public final class Trainer {
             for (int i = 0; i < idx.length; i++) idx[i] = (int) ids[i];
             Tensor x0 = data.batch(idx).to(device);
             Tensor y = dropout == null ? null : dropout.apply(data.labels(idx).to(device), rngs.get("cond"));
-            NoisyBatch nb = simple.noisy(x0, timesteps.sample(s.batch(), gNoise, device).t(), gNoise);
+            NoisyBatch nb = flowTimes != null ? null : simple.noisy(x0, timesteps.sample(s.batch(), gNoise, device).t(), gNoise);
+            FlowMatching.Batch fb = flowTimes != null ? FlowMatching.noisy(x0, flowTimes, gNoise) : null;
             opt.setLr(lr.lr(step));
             opt.zeroGrad();
             Variable loss;
             try (Autocast ignored = s.bf16() ? Autocast.bf16() : null) {  // forward and backward; the update stays float32
-                Variable output = net.forward(Variable.constant(nb.xt()), nb.t(), y);
-                loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
+                if (fb != null) loss = FlowMatching.loss(net.forward(Variable.constant(fb.xt()), fb.networkTime(), y), fb);
+                else {
+                    Variable output = net.forward(Variable.constant(nb.xt()), nb.t(), y);
+                    loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
+                }
                 loss.backward();
             }
             double norm = s.gradClip() > 0 ? GradClip.clipGlobalNorm(opt.parameters().values(), s.gradClip())
@@ -167,6 +174,7 @@ public final class Trainer {
         m.put("model", s.model().key());
         m.put("data", s.data());
         m.put("sample_shape", java.util.Arrays.toString(data.sampleShape()).replace(" ", ""));
+        m.putAll(s.flowMetadata());
         return m;
     }
 
