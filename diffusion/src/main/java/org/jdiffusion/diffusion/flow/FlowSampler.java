@@ -19,7 +19,7 @@ import org.jdiffusion.tensor.Tensor;
 public final class FlowSampler implements Solver {
     public static final SamplerDef EULER = new SamplerDef("flow-euler", "flow Euler", "Liu et al. 2023, first order", ProcessKind.FLOW, null, 1, false,
             java.util.List.of(), (t, n, ts, o) -> new FlowSampler(n, false));
-    public static final SamplerDef HEUN = new SamplerDef("flow-heun", "flow Heun", "second order, Karras et al. 2022 Alg. 1; 2 evaluations a step",
+    public static final SamplerDef HEUN = new SamplerDef("flow-heun", "flow Heun", "Karras et al. 2022 Alg. 1 on v; 2 evaluations a step",
             ProcessKind.FLOW, null, 1, false, java.util.List.of(), (t, n, ts, o) -> new FlowSampler(n, true));
 
     private final double[] times;                               // t_0 = 1 > … > t_{n−1} > t_n = 0

@@ -17,7 +17,7 @@ import org.jdiffusion.tensor.Tensor;
  * after an infinite step; into the data (σ = 0) it returns x̂_0.
  */
 public final class DpmSolverPlusPlusSde implements Sampler {
-    public static final SamplerDef DEF = new SamplerDef("dpmpp-sde", "SDE-DPM-Solver++(2M)", "Lu et al. 2022, SDE solver in data prediction",
+    public static final SamplerDef DEF = new SamplerDef("dpmpp-sde", "SDE-DPM-Solver++(2M)", "Lu et al. 2022, SDE solver",
             ProcessKind.DIFFUSION, Spacing.LOG_SNR, 1, false,
             java.util.List.of(SamplerDef.Option.real("eta", "η: the share of the SDE's noise, 0 = the ODE's 2M", 1, 0, 1)),
             (t, n, ts, o) -> new DpmSolverPlusPlusSde(t.schedule(), t.prediction(), ts, o.get("eta"), t.x0Transform()));

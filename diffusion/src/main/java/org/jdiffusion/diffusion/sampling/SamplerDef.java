@@ -47,6 +47,15 @@ public record SamplerDef(String name, String title, String paper, ProcessKind pr
         return null;
     }
 
+    /** Help as short lines: "ddim — DDIM (paper)", then one indented line per option and the default spacing. */
+    public List<String> helpLines() {
+        List<String> out = new java.util.ArrayList<>();
+        out.add(name + " — " + title + " (" + paper + ")");
+        for (Option o : options) out.add("    " + o.name() + "=" + Samplers.fmt(o.defaultValue()) + ": " + o.help());
+        if (spacing != null) out.add("    spacing=" + spacing.key());
+        return out;
+    }
+
     /** One line for help texts: "ddim — DDIM (Song et al. 2021); eta=0 (η ∈ [0, 1] …); spacing linspace". */
     public String help() {
         StringBuilder sb = new StringBuilder(name).append(" — ").append(title).append(" (").append(paper).append(")");

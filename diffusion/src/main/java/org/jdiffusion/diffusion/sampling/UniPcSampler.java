@@ -18,7 +18,7 @@ import java.util.List;
  * <pre>
  *   x_{i+1} = (σ_{i+1}/σ_i)·x_i − α_{i+1}·φ_1·m_0 − α_{i+1}·B(h)·Σ_k a_k·D_k.
  * </pre>
- * UniPC-p has order p + 1 (their Theorem 3.3). The order rises from 1 as the history fills; the
+ * UniC raises the predictor's order by one: UniPC-p has order p + 1 (measured: ConvergenceOrderTest). The order rises from 1 as the history fills; the
  * last step into the data (σ = 0) is first order and returns x̂_0; history across an infinite step
  * (zero terminal SNR) is not used.
  */

@@ -149,4 +149,45 @@ class ConvergenceOrderTest {
         order("dpmpp3m (short start-up steps)", ts -> new DpmSolverPlusPlus3M(FINE, Prediction.EPS, ts, null), 2.7, 3.6, true);
         order("unipc order 2 + corrector (UniPC-2)", ts -> new UniPcSampler(FINE, Prediction.EPS, ts, 2, true, null), 2.7, 3.6);
     }
+
+    /**
+     * DPM-Solver++(3M) integrates the data-prediction ODE exactly when x̂_0 is a quadratic in λ: with
+     * x̂_0(λ) = q(λ) for every x, its third-order steps' increment x_{i+1} − (σ_{i+1}/σ_i)·x_i must equal
+     * α_{i+1}·∫ e^{−(λ_{i+1} − λ)}·q(λ) dλ over the step, the exact solution in data prediction (Simpson's
+     * rule here). This pins the factor 2 of its D2; (2M) is not exact even for linear q (it replaces φ_2
+     * by −φ_1/2), so it is not checked this way.
+     */
+    @Test void thirdOrderStepsAreExactForQuadraticData() {
+        NoiseSchedule s = NoiseSchedule.linear(1000);
+        long[] ts = {900, 700, 520, 400, 250};
+        for (int order : new int[]{3}) {
+            java.util.function.DoubleUnaryOperator q = l -> 0.3 + 0.7 * l - 0.45 * l * l;
+            org.jdiffusion.diffusion.Denoiser model = (x, t, y) -> {       // ε = (x − α·q(λ_t))/σ
+                double[] xv = x.toDoubleArray(), out = new double[xv.length];
+                long[] tv = t.toLongArray();
+                int per = xv.length / tv.length;
+                for (int i = 0; i < xv.length; i++) {
+                    int tt = (int) tv[i / per];
+                    out[i] = (xv[i] - s.sqrtAlphaBar(tt) * q.applyAsDouble(s.lambda(tt))) / s.sqrtOneMinusAlphaBar(tt);
+                }
+                return Tensor.of(out, x.shape());
+            };
+            Solver solver = new DpmSolverPlusPlus3M(s, Prediction.EPS, ts, null);
+            Trajectory run = SamplingLoop.run(solver, model, Tensor.of(new double[]{0.4, -1.2}, 2, 1), null, z -> { throw new AssertionError(); }, true);
+            for (int i = order - 1; i + 1 < ts.length; i++) {
+                double l0 = s.lambda((int) ts[i]), l1 = s.lambda((int) ts[i + 1]);
+                double ratio = s.sqrtOneMinusAlphaBar((int) ts[i + 1]) / s.sqrtOneMinusAlphaBar((int) ts[i]);
+                int m = 20000;                                   // Simpson's rule on ∫ e^{−(λ1 − λ)}·q(λ) dλ
+                double h = (l1 - l0) / m, integral = 0;
+                for (int k = 0; k <= m; k++) {
+                    double l = l0 + k * h, w = k == 0 || k == m ? 1 : k % 2 == 1 ? 4 : 2;
+                    integral += w * Math.exp(-(l1 - l)) * q.applyAsDouble(l);
+                }
+                double exact = s.sqrtAlphaBar((int) ts[i + 1]) * integral * h / 3;
+                double[] a = run.xs().get(i).toDoubleArray(), b = run.xs().get(i + 1).toDoubleArray();
+                for (int j = 0; j < 2; j++)
+                    org.junit.jupiter.api.Assertions.assertEquals(exact, b[j] - ratio * a[j], 1e-9, "order " + order + ", step " + i);
+            }
+        }
+    }
 }

@@ -57,8 +57,9 @@ public final class Sampling {
             var usage = sub.getCommandSpec().usageMessage();
             java.util.List<String> footer = new java.util.ArrayList<>(java.util.List.of(usage.footer()));
             footer.add("");
-            footer.add("Samplers (NAME — title (paper); KEY=default (meaning); the default spacing of a diffusion sampler):");
-            for (var d : Samplers.ALL) footer.add("  " + d.help().replace("%", "%%"));
+            footer.add("Samplers: NAME — method (paper), then KEY=default: meaning, and a diffusion");
+            footer.add("sampler's default spacing:");
+            for (var d : Samplers.ALL) for (String line : d.helpLines()) footer.add("  " + line.replace("%", "%%"));
             usage.footer(footer.toArray(String[]::new));
         }
     }

@@ -46,6 +46,19 @@ class FlowProgramTest {
         has(ProgramRuns.fails(2, "sample", "--checkpoint", ck, "--sampler", "flow-euler", "--eta", "1", "-o", out.toString()), "--eta: sampler flow-euler has no η");
     }
 
+    /** The help of sample and eval lists every registered sampler with its options (read from the registry, not kept here). */
+    @Test void helpListsTheRegistry() {
+        for (String cmd : new String[]{"sample", "eval"}) {
+            String help = ProgramRuns.ok(cmd, "--help").out();
+            for (var d : org.jdiffusion.diffusion.sampling.Samplers.ALL)
+                for (String line : d.helpLines()) {
+                    has(help, "\n  " + line + "\n");
+                    assertTrue(line.length() + 2 <= 80, "help line wider than the terminal: " + line);
+                }
+            has(help, "  heun — Heun (Karras et al. 2022, Alg. 1 and 2; 2 evaluations a step)\n      churn=0: S_churn: stochasticity, 0 = deterministic (Alg. 1)\n");
+        }
+    }
+
     @Test void evalSweepsTheFlowSamplers() throws Exception {
         UNetConfig cfg = Nets.tinyConfig(10, false);
         Map<String, String> meta = new HashMap<>(Map.of("schedule", "linear", "beta_start", "1e-4", "beta_end", "0.02", "timesteps", "1000",
