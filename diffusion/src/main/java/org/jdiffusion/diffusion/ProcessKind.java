@@ -34,12 +34,14 @@ public enum ProcessKind {
     /**
      * The {@link DiffusionSpec} keys of a checkpoint of this kind. A flow checkpoint records its
      * prediction as {@code velocity}, which is no diffusion parameterisation: its spec is read with
-     * ε in its place and only its class keys (num_classes, null_class) are meaningful.
+     * ε in its place and only its class keys (num_classes, null_class) are meaningful; schedule keys
+     * it lacks (a flow model has no schedule) and absent class keys (unconditional) are filled in.
      */
     public DiffusionSpec spec(Map<String, String> m) {
         if (this == DIFFUSION) return DiffusionSpec.fromMetadata(m);
         Map<String, String> copy = new java.util.LinkedHashMap<>(m);
         copy.put("prediction", Prediction.EPS.key());
+        DiffusionSpec.ddpm().toMetadata().forEach(copy::putIfAbsent);
         return DiffusionSpec.fromMetadata(copy);
     }
 }

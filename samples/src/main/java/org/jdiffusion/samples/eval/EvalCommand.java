@@ -137,6 +137,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         List<LoadedModel> bounded = models.stream().filter(m -> m.process() == ProcessKind.DIFFUSION).toList();
+        Cli.require(output == null || !bounded.isEmpty(), "--output writes the likelihood's terms, but a flow-matching model has no variational bound");
         String likelihoodSkip = count > 0 && bounded.isEmpty() ? "a flow-matching model has no variational bound (it is no diffusion)" : null;
 
         List<String> titles = new ArrayList<>();

@@ -61,8 +61,8 @@ class FlowProgramTest {
 
     @Test void evalSweepsTheFlowSamplers() throws Exception {
         UNetConfig cfg = Nets.tinyConfig(10, false);
-        Map<String, String> meta = new HashMap<>(Map.of("schedule", "linear", "beta_start", "1e-4", "beta_end", "0.02", "timesteps", "1000",
-                "prediction", "velocity", "num_classes", "10", "null_class", "10", "process", "flow", "model", "tiny"));
+        // a flow checkpoint needs no schedule keys: only process, prediction and its classes
+        Map<String, String> meta = new HashMap<>(Map.of("prediction", "velocity", "num_classes", "10", "null_class", "10", "process", "flow", "model", "tiny"));
         meta.put("model_config", cfg.toJson());
         meta.put("objective", "flow");
         Path ck = Files.createDirectories(dir).resolve("flow.safetensors");
@@ -70,6 +70,8 @@ class FlowProgramTest {
         Path data = EvalFixtures.mnist(dir.resolve("mnist"), 12, true), rep = dir.resolve("report");
         ProgramRuns.ok("eval", "--checkpoint", ck.toString(), "--data-dir", data.toString(), "--count", "3", "--batch", "3", "--samples", "3",
                 "--sample-steps", "2", "--guidance-sweep=none", "--sampler-sweep=all:2/3", "--sweep-samples", "3", "--report", rep.toString());
+        has(ProgramRuns.fails(2, "eval", "--checkpoint", ck.toString(), "--data-dir", data.toString(), "--output", dir.resolve("t.csv").toString()),
+                "--output writes the likelihood's terms, but a flow-matching model has no variational bound");
         String md = Files.readString(rep.resolve("report.md"));
         has(md, "a flow-matching model has no variational bound", "objective flow: a flow-matching model", "flow Euler, 2 steps");
         List<String> rows = Files.readAllLines(rep.resolve("samplers.csv"));
