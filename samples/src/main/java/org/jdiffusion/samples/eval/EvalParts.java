@@ -159,9 +159,11 @@ final class EvalParts {
         String intro = String.format(Locale.ROOT,
                 "%d samples per sampler (%sseed %d, the same x_T per sample for every sampler), judged by %s. "
                         + "NFE is the number of network evaluations of one run (a Heun or DPM-Solver++(2S) step costs two). "
-                        + "Wall time is the sampling alone, on %s with batches of %d. FD is beside the real-vs-real floor at the same n.%n%n",
+                        + "Wall time is the sampling alone, on %s with batches of %d, after two untimed warm-up evaluations. "
+                        + "FD is beside the real-vs-real floor at the same n.%n%n",
                 s.sweepSamples(), cond ? "classes 0–9 cycling, w = " + SweepList.fmt(s.guidance()) + "; " : "", s.seed(), judge().description(),
                 s.device(), s.batch());
+        SampleDraw.warmUp(m, Math.min(s.batch(), s.sweepSamples()), s.device());
         Table t = qualityTable(List.of("sampler", "steps", "NFE", "options"), List.of("sampler", "steps", "nfe", "options"));
         List<EvalPlots.Point> pts = new ArrayList<>();
         List<String> families = new ArrayList<>();

@@ -31,6 +31,22 @@ public final class SampleDraw {
         public Tensor labelTensor() { return labels == null ? null : Tensor.ofLongs(labels, labels.length); }
     }
 
+    /**
+     * Two untimed network evaluations at a batch of {@code batch} (noise at the middle time), so the
+     * first entry of a sweep is not charged for the JIT's warm-up.
+     */
+    public static void warmUp(LoadedModel m, int batch, Device device) {
+        int[] shape = new int[m.sampleShape().length + 1];
+        System.arraycopy(m.sampleShape(), 0, shape, 1, m.sampleShape().length);
+        shape[0] = batch;
+        Tensor x = org.jdiffusion.diffusion.sampling.Noise.perSample(0, 0).normalLike(Tensor.zeros(DType.FLOAT32, device, shape));
+        Tensor t = m.process() == org.jdiffusion.diffusion.ProcessKind.FLOW ? org.jdiffusion.diffusion.flow.FlowMatching.fill(0.5, x)
+                : org.jdiffusion.diffusion.Coefficients.fill(m.spec().timesteps() / 2, batch, device);
+        Tensor y = m.spec().numClasses() > 0 ? Tensor.full(0, DType.INT64, device, batch) : null;
+        Denoiser net = m.denoiser();
+        for (int k = 0; k < 2; k++) net.predict(x, t, y);
+    }
+
     public static Drawn draw(LoadedModel m, SamplerChoice setting, double guidance, int n, int batch, long seed, Device device, String label) {
         int nc = m.spec().numClasses(), evaluations = setting.evaluations(m.target());
         long[] labels = null;
