@@ -74,6 +74,26 @@ class SamplerRegistryTest {
         }
     }
 
+    /**
+     * Any schedule and parameterisation: every diffusion sampler on a zero-terminal-SNR cosine schedule with
+     * v-prediction (trailing spacing, the first step from ᾱ = 0) and on the linear one with x0-prediction.
+     */
+    @Test void everyDiffusionSamplerServesVAndX0ModelsAndZeroTerminalSnr() {
+        NoiseSchedule zsnr = NoiseSchedule.cosine(1000).rescaleZeroTerminalSnr();
+        for (SamplerDef d : Samplers.ALL) {
+            if (d.process() != ProcessKind.DIFFUSION) continue;
+            int steps = d.name().equals("ddpm") ? 100 : d.name().startsWith("euler") || d.name().equals("ddim") ? 40 : 20;
+            for (Object[] c : new Object[][]{{zsnr, Prediction.V}, {lin, Prediction.X0}}) {
+                NoiseSchedule sch = (NoiseSchedule) c[0];
+                Prediction p = (Prediction) c[1];
+                Solver s = new SamplerChoice(d, steps, java.util.Map.of(), null).build(SamplerTarget.diffusion(sch, p, false));
+                if (sch == zsnr) assertEquals(999, s.timesteps()[0], d.name() + " starts at ᾱ = 0");
+                Tensor x = SamplingLoop.sample(s, new MixtureDenoiser(sch, p, Mixtures.THREE), new int[]{2000, 2}, null, 5, DType.FLOAT64, Device.CPU);
+                MixtureMoments.of(Mixtures.THREE, x).assertMatches(Mixtures.THREE, 0.04, 0.2, 0.3, d.name() + " " + p + (sch == zsnr ? " zero SNR" : ""));
+            }
+        }
+    }
+
     @Test void entriesParseAndLabelBack() {
         for (String e : new String[]{"ddpm", "ddpm:100", "ddim:50:0", "ddim:50:0.5", "euler:10", "euler-a:10", "euler-a:10:eta=0.5", "heun:18:churn=40",
                 "dpmpp2s:8", "dpmpp2m:20", "dpmpp2m:20:spacing=karras", "dpmpp3m:15", "dpmpp-sde:20", "unipc:10", "unipc:10:order=3",
