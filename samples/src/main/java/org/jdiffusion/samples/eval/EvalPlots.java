@@ -69,7 +69,8 @@ public final class EvalPlots {
             ps.sort((a, b) -> Double.compare(a.x(), b.x()));
             double[] xs = ps.stream().mapToDouble(Point::x).toArray(), f = ps.stream().mapToDouble(Point::fd).toArray(),
                     a = ps.stream().mapToDouble(p -> 100 * p.accuracy()).toArray();
-            java.awt.Color col = Colors.palette(FAMILY_COLORS[k++ % FAMILY_COLORS.length]);
+            java.awt.Color col = Colors.palette(FAMILY_COLORS[k % FAMILY_COLORS.length]);
+            for (int round = k++ / FAMILY_COLORS.length; round > 0; round--) col = col.darker();   // more families than hues: darker shades
             fd.line(null, xs, f, col, 2f).scatter(e.getKey(), xs, f, col, 4.5);
             acc.line(null, xs, a, col, 2f).scatter(e.getKey(), xs, a, col, 4.5);
         }
