@@ -28,6 +28,7 @@ public final class Main implements Callable<Integer> {
     /** Runs a command line and returns the exit status (0 ok, 1 failure, 2 usage error). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        org.jdiffusion.samples.sample.Sampling.addRegistryHelp(cl);
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> failure(ex, line));
         return cl.execute(args);

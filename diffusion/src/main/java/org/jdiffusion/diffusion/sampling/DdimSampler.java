@@ -1,5 +1,6 @@
 package org.jdiffusion.diffusion.sampling;
 
+import org.jdiffusion.diffusion.ProcessKind;
 import org.jdiffusion.diffusion.Coefficients;
 import org.jdiffusion.diffusion.NoiseSchedule;
 import org.jdiffusion.diffusion.Parameterization;
@@ -13,6 +14,10 @@ import org.jdiffusion.tensor.Tensor;
  * posterior variance on the same steps.
  */
 public final class DdimSampler implements Sampler {
+    public static final SamplerDef DEF = new SamplerDef("ddim", "DDIM", "Song et al. 2021, eq. 12", ProcessKind.DIFFUSION, Spacing.LINSPACE, 1, false,
+            java.util.List.of(SamplerDef.Option.real("eta", "η: 0 deterministic, 1 as much noise as DDPM", 0, 0, 1).alwaysShown()),
+            (t, n, ts, o) -> new DdimSampler(t.schedule(), t.prediction(), ts, o.get("eta"), t.x0Transform()));
+
     private final NoiseSchedule schedule;
     private final Prediction prediction;
     private final long[] timesteps;

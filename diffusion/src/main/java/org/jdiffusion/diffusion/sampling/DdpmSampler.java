@@ -1,5 +1,6 @@
 package org.jdiffusion.diffusion.sampling;
 
+import org.jdiffusion.diffusion.ProcessKind;
 import org.jdiffusion.diffusion.Coefficients;
 import org.jdiffusion.diffusion.NoiseSchedule;
 import org.jdiffusion.diffusion.Prediction;
@@ -14,6 +15,11 @@ import org.jdiffusion.tensor.Tensor;
  * coefficient — the learned-variance range too — comes from that respaced schedule.
  */
 public final class DdpmSampler implements Sampler {
+    /** The registration: all T steps unless given, the learned variance when the model has one, else β̃_t. */
+    public static final SamplerDef DEF = new SamplerDef("ddpm", "DDPM", "Ho et al. 2020, Alg. 2", ProcessKind.DIFFUSION, Spacing.LINSPACE, 2, true,
+            java.util.List.of(), (t, n, ts, o) -> new DdpmSampler(t.schedule(), t.prediction(),
+                    t.learnedVariance() ? VarianceType.LEARNED_RANGE : VarianceType.FIXED_SMALL, ts, t.x0Transform()));
+
     private final long[] timesteps;
     private final ReverseProcess reverse;
     private final X0Transform x0Transform;

@@ -1,5 +1,6 @@
 package org.jdiffusion.diffusion.sampling;
 
+import org.jdiffusion.diffusion.ProcessKind;
 import org.jdiffusion.diffusion.Coefficients;
 import org.jdiffusion.diffusion.NoiseSchedule;
 import org.jdiffusion.diffusion.Parameterization;
@@ -20,6 +21,9 @@ import org.jdiffusion.tensor.Tensor;
  * It remembers the previous step's x̂_0; {@code step(…, 0, …)} starts a new run.
  */
 public final class DpmSolverPlusPlus2M implements Sampler {
+    public static final SamplerDef DEF = new SamplerDef("dpmpp2m", "DPM-Solver++(2M)", "Lu et al. 2022, Alg. 2", ProcessKind.DIFFUSION, Spacing.LOG_SNR,
+            1, false, java.util.List.of(), (t, n, ts, o) -> new DpmSolverPlusPlus2M(t.schedule(), t.prediction(), ts, t.x0Transform()));
+
     private final NoiseSchedule schedule;
     private final Prediction prediction;
     private final long[] timesteps;

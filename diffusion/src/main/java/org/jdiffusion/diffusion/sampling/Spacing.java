@@ -16,17 +16,24 @@ import org.jdiffusion.diffusion.NoiseSchedule;
  *   <li>{@code LOG_SNR}: uniform in λ_t = ½·log SNR(t) between λ_{T−1} and λ_0 (Lu et al. 2022, §3.3,
  *       recommended for low-dimensional data), each point snapped to the nearest timestep, kept
  *       strictly decreasing; at zero terminal SNR T−1 comes first and the rest spans λ_{T−2} … λ_0.</li>
+ *   <li>{@code KARRAS}: Karras et al. 2022, eq. 5: σ_i = (σ_max^{1/ρ} + i/(n−1)·(σ_min^{1/ρ} − σ_max^{1/ρ}))^ρ
+ *       with ρ = 7, in the variance-exploding σ = √((1−ᾱ)/ᾱ) = e^{−λ}, between the schedule's own σ_max
+ *       (t = T−1) and σ_min (t = 0); each point snapped to the timestep nearest in log σ like
+ *       {@code LOG_SNR} (T−1 first at zero terminal SNR).</li>
  * </ul>
  * Rounding is half-to-even. Samplers derive each step's previous timestep from this list itself.
  */
 public enum Spacing {
-    LINSPACE, LEADING, TRAILING, QUADRATIC, LOG_SNR;
+    LINSPACE, LEADING, TRAILING, QUADRATIC, LOG_SNR, KARRAS;
+
+    /** Karras et al.'s ρ (eq. 5): larger ρ puts more steps near σ_min. */
+    public static final double KARRAS_RHO = 7;
 
     public long[] timesteps(NoiseSchedule schedule, int steps) {
         int T = schedule.timesteps();
         if (steps < 1 || steps > T)
             throw new IllegalArgumentException("Spacing." + name() + ": steps must be in 1.." + T + ", got " + steps);
-        if (this == LOG_SNR) return logSnr(schedule, steps);
+        if (this == LOG_SNR || this == KARRAS) return snapped(schedule, steps, this == KARRAS);
         if (this == QUADRATIC) return quadratic(T, steps);
         long[] out = new long[steps];
         for (int j = 0; j < steps; j++) {
@@ -34,7 +41,7 @@ public enum Spacing {
                 case LINSPACE -> steps == 1 ? T - 1 : (long) Math.rint((double) (T - 1) * (steps - 1 - j) / (steps - 1));
                 case LEADING -> (long) (steps - 1 - j) * (T / steps);
                 case TRAILING -> (long) Math.rint(T - (double) j * T / steps) - 1;
-                case QUADRATIC, LOG_SNR -> throw new AssertionError();
+                case QUADRATIC, LOG_SNR, KARRAS -> throw new AssertionError();
             };
         }
         return out;
@@ -50,7 +57,16 @@ public enum Spacing {
         return out;
     }
 
-    private static long[] logSnr(NoiseSchedule schedule, int steps) {
+    /** The lower-case name the program uses, with '-' for '_' (log-snr). */
+    public String key() { return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'); }
+
+    public static Spacing fromKey(String key) {
+        for (Spacing s : values()) if (s.key().equals(key.trim().toLowerCase(java.util.Locale.ROOT))) return s;
+        throw new IllegalArgumentException("unknown spacing '" + key + "' (expected linspace, leading, trailing, quadratic, log-snr or karras)");
+    }
+
+    /** Targets uniform in λ, or Karras' σ sequence as λ = −log σ, each snapped to the nearest timestep. */
+    private static long[] snapped(NoiseSchedule schedule, int steps, boolean karras) {
         int T = schedule.timesteps();
         long[] out = new long[steps];
         int start = 0, hi = T - 1;
@@ -63,7 +79,12 @@ public enum Spacing {
         double lamLo = schedule.lambda(hi), lamHi = schedule.lambda(0);
         long prev = hi + 1;
         for (int k = 0; k < m; k++) {
-            double target = m == 1 ? lamLo : lamLo + (lamHi - lamLo) * k / (m - 1);
+            double u = m == 1 ? 0 : (double) k / (m - 1);
+            double target = lamLo + (lamHi - lamLo) * u;
+            if (karras) {                                       // σ = e^{−λ}: σ_k = (σ_max^{1/ρ} + u·(σ_min^{1/ρ} − σ_max^{1/ρ}))^ρ
+                double a = Math.exp(-lamLo / KARRAS_RHO), b = Math.exp(-lamHi / KARRAS_RHO);
+                target = -KARRAS_RHO * Math.log(a + u * (b - a));
+            }
             long t = nearest(schedule, target, hi);
             long room = m - 1 - k;                              // later points need distinct smaller timesteps
             t = Math.max(Math.min(t, prev - 1), room);

@@ -1,5 +1,7 @@
 package org.jdiffusion.samples.eval;
 
+import org.jdiffusion.diffusion.ProcessKind;
+import org.jdiffusion.diffusion.sampling.SamplerChoice;
 import org.jdiffusion.samples.Main;
 import org.jdiffusion.samples.cli.CheckpointOptions;
 import org.jdiffusion.samples.cli.Cli;
@@ -63,9 +65,11 @@ public final class EvalCommand extends CheckpointOptions implements Callable<Int
     @Option(names = "--guidance-sweep", arity = "0..1", fallbackValue = GuidanceList.DEFAULT_LIST, paramLabel = "LIST",
             description = "guidance sweep over these w (alone: " + GuidanceList.DEFAULT_LIST + "; 'none' turns off the one --report runs)")
     String guidanceSweep;
-    @Option(names = "--sampler-sweep", arity = "0..1", fallbackValue = SamplerSetting.DEFAULT_LIST, paramLabel = "LIST",
-            description = "sampler sweep over entries ddpm[:STEPS], ddim:STEPS[:ETA], dpmpp2m:STEPS (alone: " + SamplerSetting.DEFAULT_LIST
-                    + "; 'none' turns off the one --report runs)")
+    @Option(names = "--sampler-sweep", arity = "0..1", fallbackValue = SweepList.DEFAULT, paramLabel = "LIST",
+            description = "sampler sweep: FD, accuracy and wall time against network evaluations (NFE), over entries of the sampler registry "
+                    + "NAME[:STEPS][:VALUE][:KEY=VALUE] (samplers listed below), or all[:NFE/NFE/…] (every sampler of the checkpoint's kind at "
+                    + "10/20/50 NFE, after ddpm with all T steps); alone: " + SweepList.DIFFUSION_DEFAULT + " (a flow model: " + SweepList.FLOW_DEFAULT
+                    + "); 'none' turns off the one --report runs")
     String samplerSweep;
     @Option(names = "--sweep-samples", paramLabel = "N", description = "samples per sweep entry (default: ${DEFAULT-VALUE})")
     int sweepSamples = 50;
@@ -99,13 +103,15 @@ public final class EvalCommand extends CheckpointOptions implements Callable<Int
             Cli.require(!Files.exists(reportDir) || Files.isDirectory(reportDir), "--report: " + reportDir + " is a file, expected a folder");
         }
         List<Double> weights = list("--guidance-sweep", guidanceSweep, GuidanceList.DEFAULT_LIST, GuidanceList::parse);
-        List<SamplerSetting> samplers = list("--sampler-sweep", samplerSweep, SamplerSetting.DEFAULT_LIST, SamplerSetting::parseList);
+        List<SamplerChoice> samplers = list("--sampler-sweep", samplerSweep, SweepList.DEFAULT, SweepList::parse);
+        String sweepValue = samplerSweep != null ? samplerSweep : reportDir != null ? SweepList.DEFAULT : null;
+        boolean sweeping = sweepValue != null && !sweepValue.trim().equalsIgnoreCase("none");
 
         List<LoadedModel> models = new ArrayList<>();
         for (Path ck : checkpoints) {
             LoadedModel m = LoadedModel.load(ck, !noEma, device);
             Cli.require(m.isImage(), "eval: the checkpoint's model is for 2-D points (" + ck + "); the likelihood and the judge need 8-bit 28x28 images");
-            Cli.require(count == 0 || stride < m.spec().timesteps(), "--stride must be below the T = " + m.spec().timesteps() + " of " + ck);
+            Cli.require(count == 0 || m.process() == ProcessKind.FLOW || stride < m.spec().timesteps(), "--stride must be below the T = " + m.spec().timesteps() + " of " + ck);
             models.add(m);
         }
         LoadedModel first = models.getFirst();
@@ -117,13 +123,22 @@ public final class EvalCommand extends CheckpointOptions implements Callable<Int
             if (!weights.isEmpty()) guidanceSkip = "the model is unconditional (num_classes 0)";
             weights = List.of();
         }
-        for (SamplerSetting st : samplers) {
+        try {
+            if (sweeping) samplers = SweepList.resolve(sweepValue, first.target());
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--sampler-sweep: " + e.getMessage());
+        }
+        boolean defaultList = sweeping && sweepValue.trim().equalsIgnoreCase(SweepList.DEFAULT);
+        for (SamplerChoice st : samplers) {
             try {
-                st.stepsFor(first.spec().timesteps());
+                st.check(first.target());
             } catch (IllegalArgumentException e) {
-                throw new Main.UsageException("--sampler-sweep: " + e.getMessage() + (samplerSweep == null ? " (the default list; give --sampler-sweep=LIST, or none)" : ""));
+                throw new Main.UsageException("--sampler-sweep: " + e.getMessage() + (defaultList ? " (the default list; give --sampler-sweep=LIST, or none)" : ""));
             }
         }
+        List<LoadedModel> bounded = models.stream().filter(m -> m.process() == ProcessKind.DIFFUSION).toList();
+        Cli.require(output == null || !bounded.isEmpty(), "--output writes the likelihood's terms, but a flow-matching model has no variational bound");
+        String likelihoodSkip = count > 0 && bounded.isEmpty() ? "a flow-matching model has no variational bound (it is no diffusion)" : null;
 
         List<String> titles = new ArrayList<>();
         if (count > 0) titles.add(LIKELIHOOD);
@@ -136,14 +151,17 @@ public final class EvalCommand extends CheckpointOptions implements Callable<Int
         EvalParts parts = new EvalParts(settings, report);
         report.header(header(models, parts.judge().description(), weights, samplers));
         if (guidanceSkip != null) report.skipped(GUIDANCE, guidanceSkip);
+        if (likelihoodSkip != null) report.skipped(LIKELIHOOD, likelihoodSkip);
 
         List<String> failures = new ArrayList<>();
-        List<String> names = checkpoints.stream().map(Path::toString).toList();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < models.size(); i++) if (models.get(i).process() == ProcessKind.DIFFUSION) names.add(checkpoints.get(i).toString());
         final List<Double> ws = weights;
-        if (count > 0) run(report, failures, LIKELIHOOD, () -> parts.likelihood(names, models, output));
+        if (count > 0 && likelihoodSkip == null) run(report, failures, LIKELIHOOD, () -> parts.likelihood(names, bounded, output));
         if (samples > 0) run(report, failures, QUALITY, () -> parts.quality(first, samples));
         if (!ws.isEmpty()) run(report, failures, GUIDANCE, () -> parts.guidanceSweep(GUIDANCE, first, ws));
-        if (!samplers.isEmpty()) run(report, failures, SAMPLERS, () -> parts.samplerSweep(SAMPLERS, first, samplers));
+        final List<SamplerChoice> sweep = samplers;
+        if (!sweep.isEmpty()) run(report, failures, SAMPLERS, () -> parts.samplerSweep(SAMPLERS, first, sweep));
         if (reportDir != null) System.out.println("report -> " + reportDir.resolve("report.md"));
         if (!failures.isEmpty()) throw new IllegalStateException(String.join("; ", failures));
         return 0;
@@ -176,7 +194,7 @@ public final class EvalCommand extends CheckpointOptions implements Callable<Int
     }
 
     /** The report's header: the exact command, the program, the checkpoints, seeds, counts and the judge. */
-    private String header(List<LoadedModel> models, String judgeDescription, List<Double> weights, List<SamplerSetting> samplers) {
+    private String header(List<LoadedModel> models, String judgeDescription, List<Double> weights, List<SamplerChoice> samplers) {
         List<String[]> kv = new ArrayList<>();
         kv.add(new String[]{"command", "`" + commandLine() + "`"});
         kv.add(new String[]{"started", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)});
@@ -186,16 +204,19 @@ public final class EvalCommand extends CheckpointOptions implements Callable<Int
                 + ", cpu kernels " + (org.jdiffusion.tensor.Backends.of(Device.CPU).getClass().getSimpleName().contains("Reference") ? "reference (scalar)" : "fast (Vector API)")});
         for (int i = 0; i < models.size(); i++) {
             LoadedModel m = models.get(i);
-            kv.add(new String[]{"checkpoint " + (i + 1), String.format(Locale.ROOT, "`%s` (%s weights, step %d, model %s, objective %s, prediction %s, %s schedule, T = %d, %d classes)",
+            kv.add(new String[]{"checkpoint " + (i + 1), m.process() == ProcessKind.FLOW
+                    ? String.format(Locale.ROOT, "`%s` (%s weights, step %d, model %s, objective %s: a flow-matching model, velocity over t ∈ [0, 1], %d classes)",
+                    checkpoints.get(i), noEma ? "model" : "EMA", m.step(), m.metadata().getOrDefault("model", "unet"), m.objective(), m.spec().numClasses())
+                    : String.format(Locale.ROOT, "`%s` (%s weights, step %d, model %s, objective %s, prediction %s, %s schedule, T = %d, %d classes)",
                     checkpoints.get(i), noEma ? "model" : "EMA", m.step(), m.metadata().getOrDefault("model", "unet"), m.objective(),
                     m.spec().prediction().key(), m.metadata().getOrDefault("schedule", "?"), m.spec().timesteps(), m.spec().numClasses())});
         }
         kv.add(new String[]{"data", "`" + dataDir + "` (MNIST IDX; bits/dim and FD against the test split, the FD floor from the train split)"});
         kv.add(new String[]{"judge", judgeDescription});
         kv.add(new String[]{"seed", seed + " (x_t noise of the bound; sample i uses noise stream i of this seed in every sampling part)"});
-        kv.add(new String[]{"counts", String.format(Locale.ROOT, "likelihood %d test images (stride %d); quality check %d samples (DDIM %d steps, w = %s); "
+        kv.add(new String[]{"counts", String.format(Locale.ROOT, "likelihood %d test images (stride %d); quality check %d samples (%s %d steps, w = %s); "
                         + "sweeps %d samples per entry (%d guidance weights, %d samplers); batch %d",
-                count, stride, samples, sampleSteps, SamplerSetting.fmt(guidance), sweepSamples, weights.size(), samplers.size(), batch)});
+                count, stride, samples, models.getFirst().process() == ProcessKind.FLOW ? "flow Euler" : "DDIM", sampleSteps, SweepList.fmt(guidance), sweepSamples, weights.size(), samplers.size(), batch)});
         return EvalReport.bullets(kv);
     }
 

@@ -1,5 +1,7 @@
 package org.jdiffusion.samples.eval;
 
+import org.jdiffusion.diffusion.ProcessKind;
+import org.jdiffusion.diffusion.sampling.SamplerChoice;
 import org.jdiffusion.samples.data.Mnist;
 import org.jdiffusion.samples.io.Npy;
 import org.jdiffusion.samples.io.NpyArray;
@@ -85,18 +87,25 @@ final class EvalParts {
         return md.toString();
     }
 
-    /** One sample set judged: the existing single-setting check (DDIM, --sample-steps, --guidance). */
+    /** The sampler of the quality check and the guidance sweep: DDIM (η = 0) for a diffusion model, flow Euler for a flow model, --sample-steps. */
+    private SamplerChoice checkSampler(LoadedModel m) {
+        int steps = m.process() == ProcessKind.FLOW ? s.sampleSteps() : Math.min(s.sampleSteps(), m.spec().timesteps());
+        return Sampling.defaultChoice(m.process(), steps);
+    }
+
+    /** One sample set judged: the single-setting check (DDIM or flow Euler, --sample-steps, --guidance). */
     String quality(LoadedModel m, int samples) {
-        SamplerSetting ddim = new SamplerSetting(Sampling.Kind.DDIM, Math.min(s.sampleSteps(), m.spec().timesteps()), 0);
+        SamplerChoice ddim = checkSampler(m);
+        String what = ddim.def().title() + ", " + ddim.steps() + " steps" + (ddim.def().option("eta") != null ? ", η = 0" : "");
         SampleDraw.Drawn d = SampleDraw.draw(m, ddim, s.guidance(), samples, s.batch(), s.seed(), s.device(), "samples");
         SampleQuality.Report r = reference().evaluate(d.images(), d.labelTensor());
         boolean cond = m.spec().numClasses() > 0;
-        System.out.println("sample quality (" + samples + " DDIM samples, " + ddim.steps() + " steps" + (cond ? ", guidance " + s.guidance() : "")
+        System.out.println("sample quality (" + samples + " samples, " + what + (cond ? ", guidance " + s.guidance() : "")
                 + "; judged by the MNIST classifier): " + r.line());
         Table t = qualityTable(List.of("sampler", "guidance w"), List.of("sampler", "guidance"));
-        addQualityRow(t, List.of(ddim.label(), cond ? SamplerSetting.fmt(s.guidance()) : "-"),
+        addQualityRow(t, List.of(ddim.label(), cond ? SweepList.fmt(s.guidance()) : "-"),
                 List.of(ddim.label(), cond ? Double.toString(s.guidance()) : ""), r, d.seconds());
-        String md = samples + " samples (DDIM, " + ddim.steps() + " steps, η = 0" + (cond ? ", classes cycling, w = " + SamplerSetting.fmt(s.guidance()) : "")
+        String md = samples + " samples (" + what + (cond ? ", classes cycling, w = " + SweepList.fmt(s.guidance()) : "")
                 + "), judged by " + judge().description() + ".\n\n" + t.markdown();
         if (report.writesFiles()) {
             Outputs.writeString(report.file("quality.csv"), t.csv());
@@ -108,9 +117,9 @@ final class EvalParts {
 
     /** FD and accuracy of DDIM samples for each guidance weight: table, CSV, trade-off plot and a grid per w. */
     String guidanceSweep(String title, LoadedModel m, List<Double> weights) {
-        SamplerSetting ddim = new SamplerSetting(Sampling.Kind.DDIM, Math.min(s.sampleSteps(), m.spec().timesteps()), 0);
+        SamplerChoice ddim = checkSampler(m);
         String intro = String.format(Locale.ROOT,
-                "%d samples per guidance weight (DDIM, %d steps, η = 0; classes 0–9 cycling; seed %d, the same x_T per sample for every w), "
+                "%d samples per guidance weight (" + ddim.def().title() + ", %d steps" + (ddim.def().option("eta") != null ? ", η = 0" : "") + "; classes 0–9 cycling; seed %d, the same x_T per sample for every w), "
                         + "judged by %s. Our w: 0 unconditional, 1 conditional, > 1 guided (Ho and Salimans' w is ours − 1). "
                         + "FD is beside the real-vs-real floor at the same n.%n%n", s.sweepSamples(), ddim.steps(), s.seed(), judge().description());
         Table t = qualityTable(List.of("w"), List.of("w"));
@@ -119,17 +128,17 @@ final class EvalParts {
         double floor = Double.NaN;
         for (int i = 0; i < weights.size(); i++) {
             double w = weights.get(i);
-            String name = "guidance-w" + SamplerSetting.fmt(w);
+            String name = "guidance-w" + SweepList.fmt(w);
             SampleDraw.Drawn d = SampleDraw.draw(m, ddim, w, s.sweepSamples(), s.batch(), s.seed(), s.device(),
-                    String.format(Locale.ROOT, "w=%s (%d/%d)", SamplerSetting.fmt(w), i + 1, weights.size()));
+                    String.format(Locale.ROOT, "w=%s (%d/%d)", SweepList.fmt(w), i + 1, weights.size()));
             SampleQuality.Report r = reference().evaluate(d.images(), d.labelTensor());
             floor = r.fdFloor();
-            addQualityRow(t, List.of(SamplerSetting.fmt(w)), List.of(Double.toString(w)), r, d.seconds());
-            pts.add(new EvalPlots.Point(w, r.fd(), r.accuracy(), "w=" + SamplerSetting.fmt(w)));
+            addQualityRow(t, List.of(SweepList.fmt(w)), List.of(Double.toString(w)), r, d.seconds());
+            pts.add(new EvalPlots.Point(w, r.fd(), r.accuracy(), "w=" + SweepList.fmt(w)));
             String md = intro + t.markdown();
             if (report.writesFiles()) {
                 saveSamples(name, d, m.spec().numClasses());
-                grids.append("\nw = ").append(SamplerSetting.fmt(w)).append(" (rows: classes 0–9)\n\n![w = ").append(SamplerSetting.fmt(w))
+                grids.append("\nw = ").append(SweepList.fmt(w)).append(" (rows: classes 0–9)\n\n![w = ").append(SweepList.fmt(w))
                         .append("](grids/").append(name).append(".png)\n");
                 Outputs.writeString(report.file("guidance.csv"), t.csv());
                 EvalPlots.guidanceTradeoff(report.file("guidance.png"), pts, floor, s.sweepSamples());
@@ -141,40 +150,78 @@ final class EvalParts {
         throw new IllegalStateException("guidance sweep: no weights");
     }
 
-    /** FD, accuracy and wall time of each sampler: table, CSV, FD-against-steps plot and a grid per sampler. */
-    String samplerSweep(String title, LoadedModel m, List<SamplerSetting> settings) {
+    /**
+     * FD, accuracy and wall time of each sampler against its network evaluations (NFE): table, CSV,
+     * FD-against-NFE plot, the best sampler at each NFE, and a grid per sampler.
+     */
+    String samplerSweep(String title, LoadedModel m, List<SamplerChoice> settings) {
         boolean cond = m.spec().numClasses() > 0;
         String intro = String.format(Locale.ROOT,
                 "%d samples per sampler (%sseed %d, the same x_T per sample for every sampler), judged by %s. "
-                        + "Wall time is the sampling alone, on %s with batches of %d. FD is beside the real-vs-real floor at the same n.%n%n",
-                s.sweepSamples(), cond ? "classes 0–9 cycling, w = " + SamplerSetting.fmt(s.guidance()) + "; " : "", s.seed(), judge().description(),
+                        + "NFE is the number of network evaluations of one run (a Heun or DPM-Solver++(2S) step costs two). "
+                        + "Wall time is the sampling alone, on %s with batches of %d, after two untimed warm-up evaluations. "
+                        + "FD is beside the real-vs-real floor at the same n.%n%n",
+                s.sweepSamples(), cond ? "classes 0–9 cycling, w = " + SweepList.fmt(s.guidance()) + "; " : "", s.seed(), judge().description(),
                 s.device(), s.batch());
-        Table t = qualityTable(List.of("sampler", "steps", "η"), List.of("sampler", "steps", "eta"));
+        SampleDraw.warmUp(m, Math.min(s.batch(), s.sweepSamples()), s.device());
+        Table t = qualityTable(List.of("sampler", "steps", "NFE", "options"), List.of("sampler", "steps", "nfe", "options"));
         List<EvalPlots.Point> pts = new ArrayList<>();
+        List<String> families = new ArrayList<>();
         StringBuilder grids = new StringBuilder();
         for (int i = 0; i < settings.size(); i++) {
-            SamplerSetting st = settings.get(i);
-            int steps = st.stepsFor(m.spec().timesteps());
+            SamplerChoice st = settings.get(i);
+            var solver = st.build(m.target());
+            int steps = solver.timesteps().length, nfe = solver.evaluations();
             SampleDraw.Drawn d = SampleDraw.draw(m, st, s.guidance(), s.sweepSamples(), s.batch(), s.seed(), s.device(),
                     String.format(Locale.ROOT, "%s (%d/%d)", st.label(), i + 1, settings.size()));
             SampleQuality.Report r = reference().evaluate(d.images(), d.labelTensor());
-            String eta = st.kind() == Sampling.Kind.DDIM ? SamplerSetting.fmt(st.eta()) : "-";
-            addQualityRow(t, List.of(st.kind().name().toLowerCase(Locale.ROOT), Integer.toString(steps), eta),
-                    List.of(st.kind().name().toLowerCase(Locale.ROOT), Integer.toString(steps), st.kind() == Sampling.Kind.DDIM ? Double.toString(st.eta()) : ""), r, d.seconds());
-            pts.add(new EvalPlots.Point(steps, r.fd(), r.accuracy(), st.label()));
-            String md = intro + t.markdown();
+            String opts = options(st, m);
+            addQualityRow(t, List.of(st.name(), Integer.toString(steps), Integer.toString(nfe), opts.isEmpty() ? "-" : opts),
+                    List.of(st.name(), Integer.toString(steps), Integer.toString(nfe), opts), r, d.seconds());
+            pts.add(new EvalPlots.Point(nfe, r.fd(), r.accuracy(), st.label()));
+            families.add(st.family());
+            String md = intro + t.markdown() + "\n" + best(settings.subList(0, i + 1), pts, m);
             if (report.writesFiles()) {
-                String name = "sampler-" + st.label().replace(':', '-');
+                String name = "sampler-" + st.label().replace(':', '-').replace('=', '-');
                 saveSamples(name, d, m.spec().numClasses());
                 grids.append("\n").append(st.label()).append("\n\n![").append(st.label()).append("](grids/").append(name).append(".png)\n");
                 Outputs.writeString(report.file("samplers.csv"), t.csv());
-                EvalPlots.samplerCurves(report.file("samplers.png"), EvalPlots.byFamily(settings.subList(0, i + 1), pts), r.fdFloor(), s.sweepSamples(), cond);
-                md += "\nCSV: [samplers.csv](samplers.csv)\n\n![FD against steps per sampler](samplers.png)\n" + grids;
+                EvalPlots.samplerCurves(report.file("samplers.png"), EvalPlots.byFamily(families, pts), r.fdFloor(), s.sweepSamples(), cond);
+                md += "\nCSV: [samplers.csv](samplers.csv)\n\n![FD against network evaluations per sampler](samplers.png)\n" + grids;
             }
             if (i + 1 < settings.size()) report.partial(title, md);
             else return md;
         }
         throw new IllegalStateException("sampler sweep: no samplers");
+    }
+
+    /** The entry's options as key=value;… (all of them, defaults included, and the spacing of a diffusion sampler). */
+    private static String options(SamplerChoice c, LoadedModel m) {
+        List<String> o = new ArrayList<>();
+        c.options().forEach((k, v) -> o.add(k + "=" + SweepList.fmt(v)));
+        if (m.process() == ProcessKind.DIFFUSION) o.add("spacing=" + c.spacingFor(m.target()).key());
+        return String.join(";", o);
+    }
+
+    /** For each NFE measured, the entry with the lowest FD, and its ratio to DDPM's with all T steps when the sweep has it. */
+    private static String best(List<SamplerChoice> settings, List<EvalPlots.Point> pts, LoadedModel m) {
+        double ref = Double.NaN;
+        for (int i = 0; i < settings.size(); i++)
+            if (settings.get(i).name().equals("ddpm") && (int) pts.get(i).x() == m.spec().timesteps()) ref = pts.get(i).fd();
+        java.util.TreeMap<Integer, Integer> bestAt = new java.util.TreeMap<>();
+        for (int i = 0; i < pts.size(); i++) {
+            int nfe = (int) pts.get(i).x();
+            Integer b = bestAt.get(nfe);
+            if (Double.isFinite(pts.get(i).fd()) && (b == null || pts.get(i).fd() < pts.get(b).fd())) bestAt.put(nfe, i);
+        }
+        StringBuilder sb = new StringBuilder("Best FD at each NFE" + (Double.isNaN(ref) ? "" : " (× DDPM's with all T = " + m.spec().timesteps() + " steps)") + ": ");
+        List<String> parts = new ArrayList<>();
+        for (var e : bestAt.entrySet()) {
+            EvalPlots.Point p = pts.get(e.getValue());
+            parts.add(String.format(Locale.ROOT, "%d: `%s` %s%s", e.getKey(), p.label(), Table.num(p.fd(), 3),
+                    Double.isNaN(ref) ? "" : String.format(Locale.ROOT, " (%.2f×)", p.fd() / ref)));
+        }
+        return sb.append(String.join("; ", parts)).append(".\n").toString();
     }
 
     private static Table qualityTable(List<String> keys, List<String> csvKeys) {

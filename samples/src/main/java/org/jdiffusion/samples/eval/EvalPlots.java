@@ -49,7 +49,7 @@ public final class EvalPlots {
         new Figure(1, 720, 520).add(c).save(png);
     }
 
-    /** FD (and accuracy when the model is conditional) against the number of steps, one curve per family, log step axis. */
+    /** FD (and accuracy when the model is conditional) against the network evaluations (NFE), one curve per family, log NFE axis. */
     public static void samplerCurves(Path png, Map<String, List<Point>> families, double floor, int n, boolean conditional) {
         double xlo = Double.POSITIVE_INFINITY, xhi = 0, fdHi = floor;
         for (List<Point> ps : families.values())
@@ -58,10 +58,10 @@ public final class EvalPlots {
         xlo = xlo / 1.5;
         xhi = xhi * 1.5;
         fdHi = Math.max(fdHi, 1e-3);
-        Chart fd = new Chart().title("Fréchet distance against steps (n = " + n + ")").xLabel("steps (network evaluations)")
+        Chart fd = new Chart().title("Fréchet distance against network evaluations (n = " + n + ")").xLabel("network evaluations (NFE)")
                 .yLabel("Fréchet distance").logX().xRange(xlo, xhi).yRange(0, 1.12 * fdHi)
                 .line("real-vs-real floor", new double[]{xlo, xhi}, new double[]{floor, floor}, Colors.palette(7), 1.5f);
-        Chart acc = new Chart().title("class accuracy against steps").xLabel("steps (network evaluations)").yLabel("class accuracy (%)")
+        Chart acc = new Chart().title("class accuracy against network evaluations").xLabel("network evaluations (NFE)").yLabel("class accuracy (%)")
                 .logX().xRange(xlo, xhi).yRange(0, 105);
         int k = 0;
         for (var e : families.entrySet()) {
@@ -69,7 +69,8 @@ public final class EvalPlots {
             ps.sort((a, b) -> Double.compare(a.x(), b.x()));
             double[] xs = ps.stream().mapToDouble(Point::x).toArray(), f = ps.stream().mapToDouble(Point::fd).toArray(),
                     a = ps.stream().mapToDouble(p -> 100 * p.accuracy()).toArray();
-            java.awt.Color col = Colors.palette(FAMILY_COLORS[k++ % FAMILY_COLORS.length]);
+            java.awt.Color col = Colors.palette(FAMILY_COLORS[k % FAMILY_COLORS.length]);
+            for (int round = k++ / FAMILY_COLORS.length; round > 0; round--) col = col.darker();   // more families than hues: darker shades
             fd.line(null, xs, f, col, 2f).scatter(e.getKey(), xs, f, col, 4.5);
             acc.line(null, xs, a, col, 2f).scatter(e.getKey(), xs, a, col, 4.5);
         }
@@ -115,10 +116,10 @@ public final class EvalPlots {
         ImageGrid.save(png, grid, classes * cols, h, w, cols, 2, 2);
     }
 
-    /** Points grouped by the family of their sampler, in first-seen order. */
-    public static Map<String, List<Point>> byFamily(List<SamplerSetting> settings, List<Point> points) {
+    /** Points grouped by the family of their sampler (e.g. "DDIM η=0"), in first-seen order. */
+    public static Map<String, List<Point>> byFamily(List<String> families, List<Point> points) {
         Map<String, List<Point>> m = new LinkedHashMap<>();
-        for (int i = 0; i < settings.size(); i++) m.computeIfAbsent(settings.get(i).family(), k -> new ArrayList<>()).add(points.get(i));
+        for (int i = 0; i < families.size(); i++) m.computeIfAbsent(families.get(i), k -> new ArrayList<>()).add(points.get(i));
         return m;
     }
 

@@ -2,10 +2,10 @@ package org.jdiffusion.samples.eval;
 
 import org.jdiffusion.diffusion.Denoiser;
 import org.jdiffusion.diffusion.guidance.ClassifierFreeGuidance;
+import org.jdiffusion.diffusion.sampling.SamplerChoice;
 import org.jdiffusion.diffusion.sampling.SamplingLoop;
 import org.jdiffusion.samples.cli.Progress;
 import org.jdiffusion.samples.sample.LoadedModel;
-import org.jdiffusion.samples.sample.Sampling;
 import org.jdiffusion.tensor.DType;
 import org.jdiffusion.tensor.Device;
 import org.jdiffusion.tensor.Join;
@@ -31,17 +31,33 @@ public final class SampleDraw {
         public Tensor labelTensor() { return labels == null ? null : Tensor.ofLongs(labels, labels.length); }
     }
 
-    public static Drawn draw(LoadedModel m, SamplerSetting setting, double guidance, int n, int batch, long seed, Device device, String label) {
-        int nc = m.spec().numClasses(), steps = setting.stepsFor(m.spec().timesteps());
+    /**
+     * Two untimed network evaluations at a batch of {@code batch} (noise at the middle time), so the
+     * first entry of a sweep is not charged for the JIT's warm-up.
+     */
+    public static void warmUp(LoadedModel m, int batch, Device device) {
+        int[] shape = new int[m.sampleShape().length + 1];
+        System.arraycopy(m.sampleShape(), 0, shape, 1, m.sampleShape().length);
+        shape[0] = batch;
+        Tensor x = org.jdiffusion.diffusion.sampling.Noise.perSample(0, 0).normalLike(Tensor.zeros(DType.FLOAT32, device, shape));
+        Tensor t = m.process() == org.jdiffusion.diffusion.ProcessKind.FLOW ? org.jdiffusion.diffusion.flow.FlowMatching.fill(0.5, x)
+                : org.jdiffusion.diffusion.Coefficients.fill(m.spec().timesteps() / 2, batch, device);
+        Tensor y = m.spec().numClasses() > 0 ? Tensor.full(0, DType.INT64, device, batch) : null;
+        Denoiser net = m.denoiser();
+        for (int k = 0; k < 2; k++) net.predict(x, t, y);
+    }
+
+    public static Drawn draw(LoadedModel m, SamplerChoice setting, double guidance, int n, int batch, long seed, Device device, String label) {
+        int nc = m.spec().numClasses(), evaluations = setting.evaluations(m.target());
         long[] labels = null;
         if (nc > 0) {
             labels = new long[n];
             for (int i = 0; i < n; i++) labels[i] = i % nc;
         }
         int batches = (n + batch - 1) / batch;
-        Progress bar = Progress.onStdout(label, (long) batches * steps, "steps");
+        Progress bar = Progress.onStdout(label, (long) batches * evaluations, "evaluations");
         long[] calls = {0};
-        Denoiser net = Sampling.denoiser(m.net());
+        Denoiser net = m.denoiser();
         Denoiser guided = nc > 0 && guidance != 1 ? new ClassifierFreeGuidance(net, guidance, m.spec().nullClass(), m.spec().learnedVariance()) : net;
         Denoiser counted = (x, t, y) -> {
             Tensor out = guided.predict(x, t, y);
@@ -56,7 +72,7 @@ public final class SampleDraw {
             int k = Math.min(batch, n - b0);
             shape[0] = k;
             Tensor y = labels == null ? null : Tensor.ofLongs(Arrays.copyOfRange(labels, b0, b0 + k), k).to(device);
-            parts.add(SamplingLoop.sample(Sampling.sampler(setting.kind(), m.spec(), steps, setting.eta()), counted, shape.clone(), y, seed, b0,
+            parts.add(SamplingLoop.sample(setting.build(m.target()), counted, shape.clone(), y, seed, b0,
                     DType.FLOAT32, device, false).sample().to(Device.CPU));
         }
         return new Drawn(Join.cat(parts, 0), labels, (System.nanoTime() - start) / 1e9);

@@ -1,6 +1,8 @@
 package org.jdiffusion.samples.sample;
 
 import org.jdiffusion.diffusion.DiffusionSpec;
+import org.jdiffusion.diffusion.ProcessKind;
+import org.jdiffusion.diffusion.sampling.SamplerTarget;
 import org.jdiffusion.nn.io.Safetensors;
 import org.jdiffusion.nn.io.TrainingCheckpoint;
 import org.jdiffusion.nn.unet.UNetConfig;
@@ -27,7 +29,7 @@ public record LoadedModel(Nets.Net net, DiffusionSpec spec, int[] sampleShape, l
         Map<String, String> meta = c.metadata();
         DiffusionSpec spec;
         try {
-            spec = DiffusionSpec.fromMetadata(meta);
+            spec = ProcessKind.fromMetadata(meta).spec(meta);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("checkpoint " + path + " does not say how to sample it: " + e.getMessage());
         }
@@ -81,14 +83,27 @@ public record LoadedModel(Nets.Net net, DiffusionSpec spec, int[] sampleShape, l
 
     public boolean isImage() { return sampleShape.length == 3; }
 
+    /** The process the model was trained for: the {@code process} key, diffusion when absent. */
+    public ProcessKind process() { return ProcessKind.fromMetadata(metadata); }
+
+    /** What a registered sampler is built for. */
+    public SamplerTarget target() { return SamplerTarget.of(process(), spec); }
+
+    /** The network with the time input its process expects. */
+    public org.jdiffusion.diffusion.Denoiser denoiser() { return Sampling.denoiser(net, process()); }
+
+    /** "an ε-prediction diffusion model (T = 1000)", "a flow-matching model (…)". */
+    public String kindDescription() { return target().describe(); }
+
     /**
-     * The training objective: the {@code objective} key that {@code train} writes (eps, x0, v or
-     * hybrid), else what the diffusion keys imply — hybrid for a learned variance (Nichol and
+     * The training objective: the {@code objective} key that {@code train} writes (eps, x0, v,
+     * hybrid or flow), else flow for a flow model, else what the diffusion keys imply — hybrid for a learned variance (Nichol and
      * Dhariwal's L_simple + λ·L_vlb), else L_simple on the prediction type.
      */
     public String objective() {
         String o = metadata.get("objective");
         if (o != null && !o.isBlank()) return o;
+        if (process() == ProcessKind.FLOW) return "flow";
         return spec.learnedVariance() ? "hybrid" : spec.prediction().key();
     }
 }

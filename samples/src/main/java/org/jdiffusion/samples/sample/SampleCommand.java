@@ -2,7 +2,9 @@ package org.jdiffusion.samples.sample;
 
 import org.jdiffusion.diffusion.Denoiser;
 import org.jdiffusion.diffusion.guidance.ClassifierFreeGuidance;
-import org.jdiffusion.diffusion.sampling.Sampler;
+import org.jdiffusion.diffusion.sampling.SamplerChoice;
+import org.jdiffusion.diffusion.sampling.Samplers;
+import org.jdiffusion.diffusion.sampling.Solver;
 import org.jdiffusion.diffusion.sampling.SamplingLoop;
 import org.jdiffusion.diffusion.sampling.Trajectory;
 import org.jdiffusion.samples.Main;
@@ -37,16 +39,18 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Draw samples from a checkpoint: samples.npy, labels.npy and grid.png (--trace: trace.png and trace.gif).",
-                "The schedule and prediction type come from the checkpoint's metadata."})
+                "The schedule and prediction type, or a flow model's kind, come from the checkpoint's metadata."})
 public final class SampleCommand extends CheckpointOptions implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "CK", description = "a checkpoint of train, or a safetensors state dict with diffusion metadata")
     Path checkpoint;
-    @Option(names = "--sampler", paramLabel = "KIND", description = "ddpm, ddim (default) or dpmpp2m")
-    String sampler = "ddim";
-    @Option(names = "--steps", paramLabel = "N", description = "sampling steps (default: ${DEFAULT-VALUE}; at most the checkpoint's T)")
-    int steps = 50;
-    @Option(names = "--eta", paramLabel = "E", description = "DDIM's η: 0 deterministic (default), 1 as much noise as DDPM")
-    double eta = 0;
+    @Option(names = "--sampler", paramLabel = "NAME", description = "a registered sampler (list below), NAME[:STEPS][:KEY=VALUE]…, e.g. heun:churn=40 "
+            + "(default: ddim for a diffusion model, flow-euler for a flow model); a sampler that cannot serve the checkpoint is refused")
+    String sampler;
+    @Option(names = "--steps", paramLabel = "N", description = "sampler steps, unless --sampler names them (default: 50; a diffusion model's at most its T; "
+            + "a Heun or DPM-Solver++(2S) step evaluates the network twice)")
+    Integer steps;
+    @Option(names = "--eta", paramLabel = "E", description = "η of a sampler that has one (ddim: 0 deterministic, default; euler-a, dpmpp-sde: their noise share)")
+    Double eta;
     @Option(names = "--guidance", paramLabel = "W", description = "classifier-free guidance scale: 0 unconditional, 1 conditional (default), > 1 guided")
     double guidance = 1;
     @Option(names = "--classes", paramLabel = "LIST", split = ",", description = "classes to draw, cycled over the samples (default: 0,1,...,9)")
@@ -67,17 +71,19 @@ public final class SampleCommand extends CheckpointOptions implements Callable<I
 
     @Override public Integer call() {
         Cli.existingFile("--checkpoint", checkpoint);
-        Cli.require(count >= 1 && batch >= 1 && steps >= 1, "--count, --batch and --steps must be >= 1");
-        Cli.require(eta >= 0 && eta <= 1, "--eta must be in [0, 1], got " + eta);
+        Cli.require(count >= 1 && batch >= 1 && (steps == null || steps >= 1), "--count, --batch and --steps must be >= 1");
+        Cli.require(eta == null || (eta >= 0 && eta <= 1), "--eta must be in [0, 1], got " + eta);
         Cli.require(Double.isFinite(guidance) && guidance >= 0, "--guidance must be a finite number >= 0, got " + guidance);
         Precision prec = Precision.ofFlag(precision);
-        Sampling.Kind kind;
-        try {
-            kind = Sampling.Kind.parse(sampler);
-        } catch (IllegalArgumentException e) {
-            throw new Main.UsageException("--sampler: " + e.getMessage());
+        if (sampler != null) {
+            try {
+                Samplers.get(sampler.split(":", -1)[0]);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageException("--sampler: " + e.getMessage());
+            }
         }
         LoadedModel m = LoadedModel.load(checkpoint, !noEma, device);
+        SamplerChoice choice = choice(m);
         int nc = m.spec().numClasses();
         if (nc == 0) {
             Cli.require(classes == null, "--classes: the checkpoint's model is unconditional (num_classes 0)");
@@ -88,7 +94,7 @@ public final class SampleCommand extends CheckpointOptions implements Callable<I
         long[] labels = new long[count];
         for (int i = 0; i < count; i++) labels[i] = cls.isEmpty() ? -1 : cls.get(i % cls.size());
 
-        Denoiser model = Sampling.denoiser(m.net());
+        Denoiser model = m.denoiser();
         if (nc > 0 && guidance != 1) model = new ClassifierFreeGuidance(model, guidance, m.spec().nullClass(), m.spec().learnedVariance());
         if (prec == Precision.BF16) model = Sampling.bf16(model);
         Progress bar = Progress.onStdout("sample", (long) count, "samples");
@@ -102,7 +108,7 @@ public final class SampleCommand extends CheckpointOptions implements Callable<I
             // each batch in a MemoryScope: its device memory goes back to the pool before the next batch
             try (MemoryScope batchScope = MemoryScope.open("sample batch")) {
                 Tensor y = nc == 0 ? null : Tensor.ofLongs(java.util.Arrays.copyOfRange(labels, b0, b0 + n), n).to(device);
-                Sampler s = Sampling.sampler(kind, m.spec(), steps, eta);
+                Solver s = choice.build(m.target());
                 Trajectory t = SamplingLoop.sample(s, model, shape, y, seed, b0, DType.FLOAT32, device, trace && b0 == 0);
                 if (trace && b0 == 0) {
                     traced = t;
@@ -117,9 +123,45 @@ public final class SampleCommand extends CheckpointOptions implements Callable<I
         }
         Tensor all = org.jdiffusion.tensor.Join.cat(parts, 0);
         SampleOutputs.write(output, m, all, labels, traced);
-        System.out.println("sample: " + count + " samples (" + kind.name().toLowerCase() + ", " + Math.min(steps, m.spec().timesteps()) + " steps"
+        Solver run = choice.build(m.target());
+        System.out.println("sample: " + count + " samples (" + choice.label() + ", " + run.timesteps().length + " steps, " + run.evaluations() + " network evaluations"
                 + (nc > 0 ? ", guidance " + guidance : "") + (prec == Precision.BF16 ? ", bf16 autocast" : "") + ") -> " + output);
         return 0;
+    }
+
+    /**
+     * The registry entry: --sampler (with its own steps, or --steps, 50 by default; a diffusion model's
+     * steps at most its T) and --eta for a sampler with an η; refused by name when it cannot serve the checkpoint.
+     */
+    private SamplerChoice choice(LoadedModel m) {
+        SamplerChoice c;
+        boolean stepsInEntry = false;
+        try {
+            if (sampler == null) c = Sampling.defaultChoice(m.process(), steps == null ? 50 : steps);
+            else {
+                String[] p = sampler.trim().split(":", -1);
+                boolean hasSteps = p.length > 1 && !p[1].contains("=");
+                stepsInEntry = hasSteps;
+                Cli.require(!(hasSteps && steps != null), "--steps: --sampler " + sampler + " already names its steps");
+                String entry = hasSteps ? sampler.trim() : p[0] + ":" + (steps == null ? 50 : steps) + sampler.trim().substring(p[0].length());
+                c = Samplers.parse(entry);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--sampler: " + e.getMessage());
+        }
+        if (eta != null) {
+            Cli.require(c.def().option("eta") != null, "--eta: sampler " + c.name() + " has no η (samplers with one: "
+                    + String.join(", ", Samplers.ALL.stream().filter(d -> d.option("eta") != null).map(d -> d.name()).toList()) + ")");
+            c = c.withOption("eta", eta);
+        }
+        if (m.process() == org.jdiffusion.diffusion.ProcessKind.DIFFUSION && c.steps() > m.spec().timesteps() && !stepsInEntry)
+            c = c.withSteps(m.spec().timesteps());                  // --steps (or its default) above T: all T
+        try {
+            c.check(m.target());
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--sampler: " + e.getMessage());
+        }
+        return c;
     }
 
     private static List<Integer> range(int n) {

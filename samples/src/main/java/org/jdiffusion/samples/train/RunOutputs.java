@@ -1,12 +1,14 @@
 package org.jdiffusion.samples.train;
 
+import org.jdiffusion.diffusion.Denoiser;
 import org.jdiffusion.diffusion.DiffusionSpec;
 import org.jdiffusion.diffusion.NetworkDenoiser;
-import org.jdiffusion.diffusion.NoiseSchedule;
-import org.jdiffusion.diffusion.sampling.DdimSampler;
-import org.jdiffusion.diffusion.sampling.Sampler;
+import org.jdiffusion.diffusion.ProcessKind;
+import org.jdiffusion.diffusion.flow.FlowMatching;
+import org.jdiffusion.diffusion.sampling.SamplerChoice;
+import org.jdiffusion.diffusion.sampling.SamplerTarget;
+import org.jdiffusion.diffusion.sampling.Solver;
 import org.jdiffusion.diffusion.sampling.SamplingLoop;
-import org.jdiffusion.diffusion.sampling.Spacing;
 import org.jdiffusion.nn.optim.Ema;
 import org.jdiffusion.samples.io.Outputs;
 import org.jdiffusion.samples.plot.Chart;
@@ -173,7 +175,7 @@ final class RunOutputs {
                 : s >= 60 ? String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60) : s + " s";
     }
 
-    /** EMA samples at this step (25 DDIM steps): --preview images, classes cycling, or 25× as many 2-D points. */
+    /** EMA samples at this step (25 DDIM steps; a flow model: 25 flow Euler steps): --preview images, classes cycling, or 25× as many 2-D points. */
     void previewSamples(Nets.Net net, Ema ema, DiffusionSpec spec, long step, Device device) {
         boolean points = net.kind() == Nets.Kind.MLP;
         int n = points ? 25 * s.preview() : s.preview();
@@ -188,7 +190,8 @@ final class RunOutputs {
         Tensor x;
         net.module().eval();
         try (var swap = ema.swapInto(net.module())) {
-            x = SamplingLoop.sample(previewSampler(spec), new NetworkDenoiser(net::forward), shape, y, s.seed() + 1, 0,
+            ProcessKind process = s.isFlow() ? ProcessKind.FLOW : ProcessKind.DIFFUSION;
+            x = SamplingLoop.sample(previewSampler(spec, process), previewDenoiser(net, process), shape, y, s.seed() + 1, 0,
                     DType.FLOAT32, device, false).sample().to(Device.CPU);
         } finally {
             net.module().train();
@@ -217,9 +220,14 @@ final class RunOutputs {
      * schedule), what {@code sample --sampler ddim --steps 25} runs; built here so that training needs
      * nothing of the sample command.
      */
-    static Sampler previewSampler(DiffusionSpec spec) {
-        NoiseSchedule sch = spec.noiseSchedule();
-        Spacing spacing = spec.zeroSnr() ? Spacing.TRAILING : Spacing.LINSPACE;
-        return new DdimSampler(sch, spec.prediction(), spacing.timesteps(sch, Math.min(25, sch.timesteps())), 0, null);
+    /** The previews' sampler from diffusion's registry: DDIM-25 (η = 0), or flow Euler with 25 steps for a flow model. */
+    static Solver previewSampler(DiffusionSpec spec, ProcessKind process) {
+        return SamplerChoice.of(process == ProcessKind.FLOW ? "flow-euler" : "ddim", 25).build(SamplerTarget.of(process, spec));
+    }
+
+    /** The network without gradients, given the time input its process expects. */
+    static Denoiser previewDenoiser(Nets.Net net, ProcessKind process) {
+        return process == ProcessKind.FLOW ? new NetworkDenoiser((xx, t, yy) -> net.forward(xx, FlowMatching.networkTime(t, xx.data()), yy))
+                : new NetworkDenoiser(net::forward);
     }
 }

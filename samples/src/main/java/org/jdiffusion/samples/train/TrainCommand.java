@@ -48,7 +48,8 @@ public final class TrainCommand implements Callable<Integer> {
     Path output = Path.of("runs/mnist");
     @Option(names = "--model", paramLabel = "KIND", description = "unet (the reference U-Net, default), tiny (a small U-Net) or mlp (2-D data)")
     String model;
-    @Option(names = "--objective", paramLabel = "KIND", description = "eps (default), x0, v or hybrid (learned variance, L_simple + 0.001·L_vlb)")
+    @Option(names = "--objective", paramLabel = "KIND", description = "eps (default), x0, v, hybrid (learned variance, L_simple + 0.001·L_vlb) "
+            + "or flow[:uniform|:logit-normal[:M:S]] (flow matching: the velocity ε − x_0 of x_t = (1−t)·x_0 + t·ε, t uniform by default)")
     String objective = "eps";
     @Option(names = "--schedule", paramLabel = "KIND", description = "linear (default), cosine, scaled_linear or sigmoid")
     String schedule = "linear";
@@ -217,7 +218,15 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Cli.require(mnist == (kind != Nets.Kind.MLP), "--model " + kind.key() + " does not fit --data " + data
                 + (mnist ? " (images need unet or tiny)" : " (2-D data needs mlp)"));
-        Cli.require(Set.of("eps", "x0", "v", "hybrid").contains(objective), "--objective: unknown objective '" + objective + "' (expected eps, x0, v or hybrid)");
+        Cli.require(Set.of("eps", "x0", "v", "hybrid").contains(objective) || objective.equals("flow") || objective.startsWith("flow:"),
+                "--objective: unknown objective '" + objective + "' (expected eps, x0, v, hybrid or flow[:uniform|:logit-normal[:M:S]])");
+        if (objective.startsWith("flow:")) {
+            try {
+                org.jdiffusion.diffusion.flow.FlowTimes.parse(objective.substring(5));
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageException("--objective: " + e.getMessage());
+            }
+        }
         ScheduleKind sk;
         try {
             sk = ScheduleKind.fromKey(schedule);

@@ -1,6 +1,9 @@
 package org.jdiffusion.samples.train;
 
 import org.jdiffusion.diffusion.DiffusionSpec;
+import org.jdiffusion.diffusion.ProcessKind;
+import org.jdiffusion.diffusion.flow.FlowMatching;
+import org.jdiffusion.diffusion.flow.FlowTimes;
 import org.jdiffusion.diffusion.Prediction;
 import org.jdiffusion.diffusion.ScheduleKind;
 import org.jdiffusion.nn.io.Json;
@@ -13,8 +16,9 @@ import java.util.Map;
 /**
  * Everything a {@code train} run was started with; stored in its checkpoints (as the opaque
  * {@code config} string, a flat JSON object) so {@code --resume} continues with the same settings.
- * The objective is eps, x0, v (L_simple on that prediction) or hybrid (ε with a learned variance,
- * L_simple + λ·L_vlb, Nichol &amp; Dhariwal 2021). Checkpoints written before {@code precision}
+ * The objective is eps, x0, v (L_simple on that prediction), hybrid (ε with a learned variance,
+ * L_simple + λ·L_vlb, Nichol &amp; Dhariwal 2021) or flow[:TIMES] (flow matching, the velocity of the
+ * linear interpolant, t uniform or logit-normal). Checkpoints written before {@code precision}
  * existed resume in fp32.
  */
 public record TrainSettings(String data, String dataDir, Nets.Kind model, String objective, ScheduleKind schedule, int timesteps,
@@ -25,7 +29,25 @@ public record TrainSettings(String data, String dataDir, Nets.Kind model, String
     /** Whether the steps run inside an {@link org.jdiffusion.tensor.Autocast} bf16 scope. */
     public boolean bf16() { return precision == Precision.BF16; }
 
-    public Prediction prediction() { return objective.equals("hybrid") ? Prediction.EPS : Prediction.fromKey(objective); }
+    /** The diffusion prediction; a flow objective's network predicts the velocity, recorded as such by {@link #flowMetadata}. */
+    public Prediction prediction() { return objective.equals("hybrid") || isFlow() ? Prediction.EPS : Prediction.fromKey(objective); }
+
+    /** Whether the objective is flow matching: {@code flow} (uniform t) or {@code flow:logit-normal[:M:S]}. */
+    public boolean isFlow() { return objective.equals("flow") || objective.startsWith("flow:"); }
+
+    /** The training-time sampling of a flow objective: after {@code flow:}, uniform when absent. */
+    public FlowTimes flowTimes() { return objective.equals("flow") ? FlowTimes.UNIFORM : FlowTimes.parse(objective.substring(5)); }
+
+    /** A flow checkpoint's metadata keys (process, prediction, the time sampling); none for a diffusion objective. */
+    public Map<String, String> flowMetadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (!isFlow()) return m;
+        m.put(ProcessKind.KEY, ProcessKind.FLOW.key());
+        m.put("prediction", FlowMatching.PREDICTION);
+        m.put("flow_times", flowTimes().key());
+        m.put("flow_time_scale", Double.toString(FlowMatching.TIME_SCALE));
+        return m;
+    }
 
     public boolean learnedVariance() { return objective.equals("hybrid"); }
 

@@ -3,6 +3,8 @@ package org.jdiffusion.samples.train;
 import org.jdiffusion.autograd.Anomaly;
 import org.jdiffusion.autograd.Variable;
 import org.jdiffusion.diffusion.DiffusionSpec;
+import org.jdiffusion.diffusion.flow.FlowMatching;
+import org.jdiffusion.diffusion.flow.FlowTimes;
 import org.jdiffusion.diffusion.guidance.ConditionDropout;
 import org.jdiffusion.diffusion.loss.DiffusionLoss;
 import org.jdiffusion.diffusion.loss.HybridLoss;
@@ -135,6 +137,10 @@ public final class Trainer {
         DiffusionLoss simple = new DiffusionLoss(spec.noiseSchedule(), spec.prediction());
         HybridLoss hybrid = s.learnedVariance() ? new HybridLoss(spec.noiseSchedule(), spec.prediction()) : null;
         UniformTimesteps timesteps = new UniformTimesteps(spec.timesteps());
+        FlowTimes flowTimes = s.isFlow() ? s.flowTimes() : null;       // flow matching instead of the diffusion loss
+        if (flowTimes != null && dp.parallel())   // its time and noise draws are not yet split by rank as the diffusion draws are
+            throw new IllegalArgumentException("train: --objective flow runs on one rank for now (data-parallel training shards "
+                    + "the diffusion objectives' draws only); start it without mpirun");
         ConditionDropout dropout = spec.numClasses() > 0 ? new ConditionDropout(s.pUncond(), spec.nullClass()) : null;
         LrSchedule lr = LrSchedule.linearWarmup(s.lr(), Math.max(1, s.warmup()));
         Progress bar = Progress.onStdout("train", s.steps());
@@ -157,15 +163,19 @@ public final class Trainer {
                 // every draw is of the global batch, as in one process; a data-parallel rank keeps its rows
                 Tensor x0 = data.batch(dp.shard(idx)).to(device);
                 Tensor y = dropout == null ? null : dp.shard(dropout.apply(data.labels(idx).to(device), rngs.get("cond")));
-                Tensor t = dp.shard(timesteps.sample(s.batch(), gNoise, device).t());
-                NoisyBatch nb = simple.noisy(x0, t, dp.shardGenerator(gNoise, x0.numel() / x0.size(0)));
+                NoisyBatch nb = flowTimes != null ? null : simple.noisy(x0, dp.shard(timesteps.sample(s.batch(), gNoise, device).t()),
+                        dp.shardGenerator(gNoise, x0.numel() / x0.size(0)));
+                FlowMatching.Batch fb = flowTimes != null ? FlowMatching.noisy(x0, flowTimes, gNoise) : null;
                 opt.setLr(lr.lr(step));
                 opt.zeroGrad();
                 Variable loss;
                 try (Autocast ignored = s.bf16() ? Autocast.bf16() : null;   // forward and backward; the update stays float32
                      Anomaly.Scope anomaly = detectAnomaly ? Anomaly.detect(net.module().namedParameters()) : null) {
-                    Variable output = net.forward(Variable.constant(nb.xt()), nb.t(), y);
-                    loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
+                    if (fb != null) loss = FlowMatching.loss(net.forward(Variable.constant(fb.xt()), fb.networkTime(), y), fb);
+                    else {
+                        Variable output = net.forward(Variable.constant(nb.xt()), nb.t(), y);
+                        loss = hybrid != null ? hybrid.compute(output, nb, null).loss() : simple.simple(output, nb);
+                    }
                     dp.backward(loss);   // with N ranks: the global batch's average gradient
                 } catch (Anomaly.AnomalyException e) {
                     throw new NonFiniteException("train: step " + (step + 1) + " stopped, nothing of it applied; " + e.getMessage()
@@ -245,6 +255,7 @@ public final class Trainer {
         m.put("model", s.model().key());
         m.put("data", s.data());
         m.put("sample_shape", java.util.Arrays.toString(data.sampleShape()).replace(" ", ""));
+        m.putAll(s.flowMetadata());
         return m;
     }
 

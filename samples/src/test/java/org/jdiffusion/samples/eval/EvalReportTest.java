@@ -53,11 +53,11 @@ class EvalReportTest {
         checkQuality(g, 1, 3);
 
         List<String[]> s = csv(rep.resolve("samplers.csv"));
-        assertEquals(List.of("sampler", "steps", "eta", "samples", "fd", "fd_floor", "accuracy", "seconds", "seconds_per_sample"), List.of(s.getFirst()));
-        assertEquals(List.of("ddpm 20 ", "ddim 2 0.0", "ddim 3 1.0", "dpmpp2m 2 "),
-                s.subList(1, s.size()).stream().map(r -> r[0] + " " + r[1] + " " + r[2]).toList(), "ddpm alone takes all T = 20 steps");
-        checkQuality(s, 3, 3);
-        assertEquals(g.get(1)[3], s.get(1)[5], "the floor at the same n is the same number in both sweeps");
+        assertEquals(List.of("sampler", "steps", "nfe", "options", "samples", "fd", "fd_floor", "accuracy", "seconds", "seconds_per_sample"), List.of(s.getFirst()));
+        assertEquals(List.of("ddpm 20 20 spacing=linspace", "ddim 2 2 eta=0;spacing=linspace", "ddim 3 3 eta=1;spacing=linspace", "dpmpp2m 2 2 spacing=log-snr"),
+                s.subList(1, s.size()).stream().map(r -> r[0] + " " + r[1] + " " + r[2] + " " + r[3]).toList(), "ddpm alone takes all T = 20 steps");
+        checkQuality(s, 4, 3);
+        assertEquals(g.get(1)[3], s.get(1)[6], "the floor at the same n is the same number in both sweeps");
 
         // the same seed gives the same first sample whatever the entry: w = 1 of the guidance sweep is the sampler sweep's ddim:2:0
         assertArrayEquals(Npy.read(rep.resolve("samples/guidance-w1.npy")).bytes(), Npy.read(rep.resolve("samples/sampler-ddim-2-0.npy")).bytes());
@@ -102,7 +102,7 @@ class EvalReportTest {
         Path ck = EvalFixtures.tinyCheckpoint(dir, "eps", 10, false, 1), data = EvalFixtures.mnist(dir.resolve("mnist"), 4, true);
         String out = ProgramRuns.ok("eval", "--checkpoint", ck.toString(), "--data-dir", data.toString(), "--count", "0", "--samples", "0",
                 "--sampler-sweep=ddim:2,dpmpp2m:2", "--sweep-samples", "2").out();
-        assertTrue(out.contains("| ddim | 2 | 0 | 2 | ") && out.contains("| dpmpp2m | 2 | - | 2 | "), out);
+        assertTrue(out.contains("| ddim | 2 | 2 | eta=0;spacing=linspace | 2 | ") && out.contains("| dpmpp2m | 2 | 2 | spacing=log-snr | 2 | "), out);
         assertFalse(out.contains("report ->"), out);
         assertFalse(out.contains(EvalCommand.LIKELIHOOD), "--count 0 skips the likelihood:\n" + out);
     }

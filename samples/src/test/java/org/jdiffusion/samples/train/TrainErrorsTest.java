@@ -77,7 +77,17 @@ class TrainErrorsTest {
         has(ProgramRuns.fails(2, "sample", "--checkpoint", "x"), "Missing required option: '--output=DIR'");
         ProgramRuns.ok("train", "--data", "spiral", "--steps", "2", "--batch", "4", "--timesteps", "50", "--preview", "0", "-o", run.toString());
         String ck = run.resolve("checkpoint.safetensors").toString();
-        has(ProgramRuns.fails(2, "sample", "--checkpoint", ck, "--sampler", "euler", "-o", out.toString()), "--sampler: unknown sampler 'euler'");
+        has(ProgramRuns.fails(2, "sample", "--checkpoint", ck, "--sampler", "eulr", "-o", out.toString()), "--sampler: unknown sampler 'eulr'");
+        has(ProgramRuns.fails(2, "sample", "--checkpoint", ck, "--sampler", "flow-euler", "-o", out.toString()),
+                "--sampler: sampler flow-euler:50 cannot sample an ε-prediction diffusion model (T = 50)", "use ddpm, ddim, euler");
+        has(ProgramRuns.fails(2, "sample", "--checkpoint", ck, "--sampler", "heun:60", "-o", out.toString()),
+                "--sampler: sampler heun:60: 60 steps but the checkpoint has only T = 50 timesteps", "use 1 to 50 steps");
+        has(ProgramRuns.fails(2, "sample", "--checkpoint", ck, "--sampler", "dpmpp2m", "--eta", "0.5", "-o", out.toString()),
+                "--eta: sampler dpmpp2m has no η (samplers with one: ddim, euler-a, dpmpp-sde)");
+        has(ProgramRuns.fails(2, "sample", "--checkpoint", ck, "--sampler", "heun:10", "--steps", "5", "-o", out.toString()),
+                "--steps: --sampler heun:10 already names its steps");
+        has(ProgramRuns.fails(2, "train", "--data", "spiral", "--objective", "flow:beta", "-o", out.toString()),
+                "--objective: unknown flow time sampling 'beta'");
         has(ProgramRuns.fails(2, "sample", "--checkpoint", ck, "--classes", "1", "-o", out.toString()), "--classes: the checkpoint's model is unconditional");
         has(ProgramRuns.fails(2, "sample", "--checkpoint", ck, "--eta", "2", "-o", out.toString()), "--eta must be in [0, 1]");
         Path notCk = Files.writeString(dir.resolve("text.safetensors"), "hello");
