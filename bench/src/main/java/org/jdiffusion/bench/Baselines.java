@@ -45,16 +45,15 @@ final class Baselines {
         Map<String, String[]> rows = rows();
         rows.keySet().removeIf(k -> k.endsWith(" " + threads));
         for (Guard.Measured m : measured) {
-            int t = m.spec().id().startsWith("guard_") ? 1 : threads;
-            rows.put(m.spec().id() + " " + t, new String[]{String.format("%.3f", m.rate()), m.unit()});
+            rows.put(m.spec().id() + " " + threads, new String[]{String.format("%.3f", m.rate()), m.unit()});
         }
         List<String> out = new ArrayList<>();
         out.add("# bench/guard baseline for " + cpu.describe());
         out.add("# saved " + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm'Z'")) + " · commit " + commit()
                 + " · JDK " + System.getProperty("java.runtime.version") + " · command: bench/guard " + command.replaceAll("--peak \\S+ ?", ""));
-        out.add(String.format("# ceilings of that run (bench/peak/peak.c, %s): FMA %.1f GFLOP/s, copy %.1f GB/s on 1 thread; FMA %.1f GFLOP/s, copy %.1f GB/s on %d threads",
-                peak.isa(), peak.fma(1), peak.copy(1), peak.fma(threads), peak.copy(threads), threads));
-        out.add("# the guard_* rows are GuardBench's floor pairs (1 thread); the others ran on the thread count of their row");
+        out.add(String.format("# ceilings of that run (bench/peak/peak.c, %s): FMA %.1f GFLOP/s, copy %.1f GB/s on %d thread(s)",
+                peak.isa(), peak.fma(threads), peak.copy(threads), threads));
+        out.add("# rates of Guard.SELECTION (each in a forked JVM, best of 4 iterations of 400 ms) on the thread count of their row");
         out.add("# id\tthreads\trate\tunit");
         rows.forEach((k, v) -> out.add(k.replace(' ', '\t') + "\t" + v[0] + "\t" + v[1]));
         Files.createDirectories(file.getParent());
@@ -76,7 +75,7 @@ final class Baselines {
         boolean ok = true;
         int missing = 0;
         for (Guard.Measured m : measured) {
-            int t = m.spec().id().startsWith("guard_") ? 1 : threads;
+            int t = threads;
             String[] b = rows.get(m.spec().id() + " " + t);
             double ceiling = m.unit().equals("GFLOP/s") ? peak.fma(t) : m.unit().equals("GB/s") ? peak.copy(t) : Double.NaN;
             String frac = Double.isNaN(ceiling) ? "—" : String.format("%.1f%% of %s", 100 * m.rate() / ceiling, m.unit().equals("GFLOP/s") ? "FMA" : "copy");

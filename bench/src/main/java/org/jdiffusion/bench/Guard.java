@@ -30,8 +30,8 @@ import java.util.regex.Pattern;
  * (GB/s kernels). The floors are half or less of what the kernels reach on a 2-core AVX-512 VM (the
  * speedups) and a third or less (the fractions), so noise does not trip them; losing a vector path does.
  *
- * <p>Baseline (machine-dependent, the default; about two minutes): the floor pairs plus the fast kernels at
- * the U-Net's shapes ({@link #SELECTION}), each rate compared with {@code bench/baselines/<cpu>.tsv} for
+ * <p>Baseline (machine-dependent, the default; about two minutes): the floors, then the fast kernels at
+ * the U-Net's shapes ({@link #SELECTION}) in forked JVMs, each rate compared with {@code bench/baselines/<cpu>.tsv} for
  * the same CPU model and thread count; a rate below baseline × (1 − tolerance) fails.
  * {@code --save-baseline} writes that file from this run instead.
  */
@@ -98,17 +98,16 @@ public final class Guard {
         System.out.printf("ceilings (bench/peak/probe, this run): FMA %.1f GFLOP/s and copy %.1f GB/s on 1 thread", peak.fma(1), peak.copy(1));
         if (a.threads() > 1) System.out.printf("; FMA %.1f GFLOP/s and copy %.1f GB/s on %d threads", peak.fma(a.threads()), peak.copy(a.threads()), a.threads());
         System.out.println();
-        List<Measured> all = new ArrayList<>();
-        boolean floorsHeld = floors(peak, all);
+        boolean floorsHeld = floors(peak);
         if (a.floorsOnly()) {
             System.exit(floorsHeld ? 0 : 1);
         }
         System.out.println();
+        List<Measured> all = new ArrayList<>();
         System.out.println("Selection: " + SELECTION.size() + " fast kernels at the U-Net's shapes, one forked JVM each, " + a.threads() + " thread(s) ...");
         for (Spec s : SELECTION) {
-            System.err.print("  " + s.id() + " ...");
             Measured m = measure(s, true, a.threads(), 500, 3, 400, 4);
-            System.err.println();
+            System.out.printf("  %-14s %9.2f %-7s  %s %s%n", s.id(), m.rate(), m.unit(), s.benchmark().replace("org.jdiffusion.bench.", ""), s.params());
             all.add(m);
         }
         Path file = a.baselineDir().resolve(cpu.slug() + ".tsv");
@@ -120,7 +119,7 @@ public final class Guard {
     }
 
     /** Runs the GuardBench pairs, prints the floor table, returns whether every floor held. */
-    private static boolean floors(Peak peak, List<Measured> all) throws RunnerException {
+    private static boolean floors(Peak peak) throws RunnerException {
         System.out.println();
         System.out.println("Floors: fast kernel vs its scalar reference and vs the probe's 1-thread ceiling, same run, 1 thread");
         System.out.println();
@@ -130,7 +129,6 @@ public final class Guard {
         for (Floor f : FLOORS) {
             Measured fast = measure(spec("guard_" + f.kernel(), "GuardBench.run", "kernel", f.kernel(), "backend", "fast"), false, 1, 200, 4, 200, 5);
             Measured ref = measure(spec("guard_" + f.kernel() + "_reference", "GuardBench.run", "kernel", f.kernel(), "backend", "reference"), false, 1, 200, 2, 200, 4);
-            all.add(fast);
             double speedup = fast.rate() / ref.rate(), ceiling = fast.unit().equals("GFLOP/s") ? peak.fma(1) : peak.copy(1);
             double fraction = fast.rate() / ceiling;
             boolean held = speedup >= f.minSpeedup() && fraction >= f.minPeakFraction();

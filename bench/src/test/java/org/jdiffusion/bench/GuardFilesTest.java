@@ -70,7 +70,7 @@ class GuardFilesTest {
         Peak p = peak(dir);
         Path file = dir.resolve("baselines").resolve(CPU.slug() + ".tsv");
         Baselines b = new Baselines(file, CPU, 2);
-        List<Guard.Measured> base = List.of(m("guard_matmul", 100, "GFLOP/s"), m("conv3x3_fwd", 300, "GFLOP/s"), m("add", 15, "GB/s"));
+        List<Guard.Measured> base = List.of(m("sgemm1024", 100, "GFLOP/s"), m("conv3x3_fwd", 300, "GFLOP/s"), m("add", 15, "GB/s"));
 
         Object[] none = compare(b, base, p);
         assertEquals(2, none[0]);
@@ -79,11 +79,11 @@ class GuardFilesTest {
         b.save(base, p, "--save-baseline --threads 2");
         List<String> lines = Files.readAllLines(file);
         assertTrue(lines.get(0).contains("Xeon") && lines.get(0).contains("family 6 model 143"), lines.get(0));
-        assertTrue(lines.contains("guard_matmul\t1\t100.000\tGFLOP/s"), lines.toString());
+        assertTrue(lines.contains("sgemm1024\t2\t100.000\tGFLOP/s"), lines.toString());
         assertTrue(lines.contains("conv3x3_fwd\t2\t300.000\tGFLOP/s"), lines.toString());
 
-        assertEquals(0, compare(b, List.of(m("guard_matmul", 80, "GFLOP/s"), m("conv3x3_fwd", 290, "GFLOP/s"), m("add", 16, "GB/s")), p)[0]);
-        Object[] slow = compare(b, List.of(m("guard_matmul", 100, "GFLOP/s"), m("conv3x3_fwd", 200, "GFLOP/s"), m("add", 15, "GB/s")), p);
+        assertEquals(0, compare(b, List.of(m("sgemm1024", 80, "GFLOP/s"), m("conv3x3_fwd", 290, "GFLOP/s"), m("add", 16, "GB/s")), p)[0]);
+        Object[] slow = compare(b, List.of(m("sgemm1024", 100, "GFLOP/s"), m("conv3x3_fwd", 200, "GFLOP/s"), m("add", 15, "GB/s")), p);
         assertEquals(1, slow[0]);
         String out = (String) slow[1];
         assertTrue(out.contains("| conv3x3_fwd | 2 | 200.00 GFLOP/s | 300.00 | 0.67 | 50.0% of FMA | **SLOWER** |"), out);
