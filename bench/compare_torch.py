@@ -4,15 +4,23 @@
   run   --threads N [CASE ...]      times PyTorch's counterpart of each case (all when none are named)
                                     and prints the lines Compare.java prints: name, shape, median ms,
                                     work per call, unit, '' (no allocation count on this side)
-  table --ours F [F ...] --torch F [F ...] [--header H]
+  info  --threads N                 what PyTorch runs here: its BLAS and oneDNN (torch_env.py)
+  table --ours F [F ...] --torch F [F ...] --peak P [--threads N] [--header H]
                                     reads the tab-separated results of one or more rounds, keeps each
                                     side's best (smallest) median per case and prints one Markdown table
-                                    whose last column is the speed ratio ours/PyTorch (> 1: ours faster)
+                                    whose last column is the speed ratio ours/PyTorch (> 1: ours faster);
+                                    every rate also as a fraction of the machine's measured ceiling (P, the
+                                    output of bench/peak/probe: FMA GFLOP/s, copy GB/s on N threads)
+
+BLAS-backed rows (PyTorch computes them with libblas.so.3: matmuls, attention, conservatively the
+convolution backward passes, the convolutions when oneDNN is off, and the U-Net rows) get no ratio when
+PyTorch's BLAS is not an optimized one (torch_env.OPTIMIZED): the table says why and how to install OpenBLAS.
 
 Cases, names and shapes mirror org.jdiffusion.bench.Compare exactly; timing is the same: warm up for
 at least WARMUP seconds (5 calls), then time calls for at least MEASURE seconds (5 calls), median.
 """
 import argparse
+import json
 import math
 import os
 import statistics
@@ -178,7 +186,12 @@ def cases():
 
 def run(args):
     import torch
-    torch.set_num_threads(args.threads)
+    import torch_env
+    env = torch_env.describe(args.threads)
+    if env["sgemm_max_abs_error"] > 1e-3:
+        sys.exit(f"PyTorch's BLAS ({env['blas'].get('realpath')}) computes a wrong float32 product (max |error| "
+                 f"{env['sgemm_max_abs_error']:.3g} on 64x48x80): no timing is worth reporting")
+    print("#info\t" + json.dumps(env), flush=True)
     all_cases = cases()
     for name in args.cases or list(all_cases):
         if name not in all_cases:
@@ -198,10 +211,13 @@ def run(args):
 
 
 def read(files):
-    best, order = {}, []
+    best, order, info = {}, [], None
     for f in files:
         with open(f) as fh:
             for line in fh:
+                if line.startswith("#info\t"):
+                    info = json.loads(line.split("\t", 1)[1])
+                    continue
                 parts = line.rstrip("\n").split("\t")
                 if len(parts) < 5:
                     continue
@@ -211,28 +227,79 @@ def read(files):
                     order.append(name)
                 if name not in best or float(ms) < best[name][1]:
                     best[name] = (shape, float(ms), float(work) if work else math.nan, unit, alloc)
-    return best, order
+    return best, order, info
+
+
+def read_peak(path, threads):
+    """{'GFLOP': FMA GFLOP/s, 'GB': copy GB/s} on `threads` threads from bench/peak/probe's output, and its lines."""
+    facts, ceil = {}, {}
+    with open(path) as fh:
+        for line in fh:
+            f = line.rstrip("\n").split("\t")
+            facts.setdefault(f[0], []).append(f[1:])
+    for key, unit in (("fma_gflops", "GFLOP"), ("copy_gbs", "GB")):
+        for t, v in facts.get(key, []):
+            if int(t) == threads:
+                ceil[unit] = float(v)
+    if len(ceil) != 2:
+        sys.exit(f"{path}: no fma_gflops / copy_gbs line for {threads} thread(s); is it bench/peak/probe {threads}'s output?")
+    return ceil, facts
+
+
+def blas_backed(name, info):
+    """Whether PyTorch's CPU path for this case can call BLAS (conservative: backward convolutions, the U-Net)."""
+    if name.startswith(("sgemm", "linear", "bmm_", "attention_", "unet_")):
+        return True
+    if name.startswith("conv"):
+        onednn = info["onednn"]["available"] and info["onednn"]["enabled"]
+        return name.endswith("_fwdbwd") or not onednn
+    return False
 
 
 def table(args):
-    ours, order = read(args.ours)
-    theirs, _ = read(args.torch)
+    ours, order, _ = read(args.ours)
+    theirs, _, info = read(args.torch)
+    ceil, facts = read_peak(args.peak, args.threads)
+    if info is None:
+        sys.exit("the PyTorch results carry no #info line (bench/compare_torch.py run prints it): cannot tell its BLAS")
+    import torch_env
     if args.header:
         print(args.header)
+    isa = facts.get("isa", [["?"]])[0][0]
+    print(f"Measured ceilings (bench/peak/probe, {isa}, cc -O2 -march=native): "
+          + "; ".join(f"FMA {v[1]} GFLOP/s on {v[0]} thread(s)" for v in facts.get("fma_gflops", [])) + "; "
+          + "; ".join(f"copy {v[1]} GB/s on {v[0]} thread(s)" for v in facts.get("copy_gbs", [])))
+    for line in torch_env.summary(info):
+        print(line)
+    refuse = not info["optimized_blas"]
+    if refuse:
         print()
-    print("| case | shape | ours ms | ours rate | ours MB alloc/call | PyTorch ms | PyTorch rate | ours/PyTorch |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+        print(f"**No ratio for the BLAS-backed rows**: PyTorch's BLAS here is {info['blas']['kind']} "
+              f"({info['blas'].get('realpath', 'none')}), not an optimized BLAS, and a ratio against it would flatter "
+              f"ours. To measure them, {torch_env.INSTALL_HINT}.")
+    print()
+    print(f"Rates as a fraction of the {args.threads}-thread ceiling: GFLOP/s of the FMA peak, GB/s of the copy bandwidth "
+          f"({ceil['GFLOP']:.1f} GFLOP/s, {ceil['GB']:.1f} GB/s).")
+    print()
+    print("| case | shape | ours ms | ours rate | of peak | ours MB alloc/call | PyTorch ms | PyTorch rate | of peak | ours/PyTorch |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 
     def rate(work, unit, ms):
         return "—" if math.isnan(work) else f"{work / (ms / 1e3):.1f} {unit}/s"
 
+    def frac(work, unit, ms):
+        return "—" if math.isnan(work) else f"{100 * work / (ms / 1e3) / ceil[unit]:.0f}%"
+
     for name in order:
         shape, ms, work, unit, alloc = ours[name]
-        if name in theirs:
+        mine = f"| {name} | {shape} | {ms:.3f} | {rate(work, unit, ms)} | {frac(work, unit, ms)} | {alloc} |"
+        if name in theirs and refuse and blas_backed(name, info):
+            print(f"{mine} — | — | — | refused ({info['blas']['kind']} BLAS) |")
+        elif name in theirs:
             tms = theirs[name][1]
-            print(f"| {name} | {shape} | {ms:.3f} | {rate(work, unit, ms)} | {alloc} | {tms:.3f} | {rate(work, unit, tms)} | **{tms / ms:.2f}×** |")
+            print(f"{mine} {tms:.3f} | {rate(work, unit, tms)} | {frac(work, unit, tms)} | **{tms / ms:.2f}×** |")
         else:
-            print(f"| {name} | {shape} | {ms:.3f} | {rate(work, unit, ms)} | {alloc} | — | — | — |")
+            print(f"{mine} — | — | — | — |")
 
 
 def main():
@@ -241,12 +308,20 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("--threads", type=int, required=True)
     r.add_argument("cases", nargs="*")
+    i = sub.add_parser("info")
+    i.add_argument("--threads", type=int, required=True)
     t = sub.add_parser("table")
     t.add_argument("--ours", nargs="+", required=True)
     t.add_argument("--torch", nargs="+", required=True)
+    t.add_argument("--peak", required=True)
+    t.add_argument("--threads", type=int, required=True)
     t.add_argument("--header")
     args = p.parse_args()
-    run(args) if args.mode == "run" else table(args)
+    if args.mode == "info":
+        import torch_env
+        print("\n".join(torch_env.summary(torch_env.describe(args.threads))))
+    else:
+        run(args) if args.mode == "run" else table(args)
 
 
 if __name__ == "__main__":

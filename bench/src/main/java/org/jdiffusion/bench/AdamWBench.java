@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * after collecting its parameters and state.
  */
 @State(Scope.Thread)
-@BenchmarkMode({Mode.AverageTime, Mode.Throughput})
+@BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)

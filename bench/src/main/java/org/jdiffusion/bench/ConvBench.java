@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * resolutions. FLOPs 2·N·O·C·kH·kW·Ho·Wo per pass.
  */
 @State(Scope.Thread)
-@BenchmarkMode({Mode.AverageTime, Mode.Throughput})
+@BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)

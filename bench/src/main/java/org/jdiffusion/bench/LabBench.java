@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * The GEMM versions themselves are in {@link SgemmBench}.
  */
 @State(Scope.Thread)
-@BenchmarkMode({Mode.AverageTime, Mode.Throughput})
+@BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * [64·S·S, C]: forward moves 8 bytes per element (x in, y out), backward 12 (dY, x in, dX out).
  */
 @State(Scope.Thread)
-@BenchmarkMode({Mode.AverageTime, Mode.Throughput})
+@BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * ({@link VectorGemm}) or "v1" (the first version, kept in the lab).
  */
 @State(Scope.Thread)
-@BenchmarkMode({Mode.AverageTime, Mode.Throughput})
+@BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * [B, 3, H, D, T] (T = 49 at 7×7, heads 4, D 16): 4·B·H·T²·D FLOPs forward, twice that backward.
  */
 @State(Scope.Thread)
-@BenchmarkMode({Mode.AverageTime, Mode.Throughput})
+@BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)

@@ -12,8 +12,9 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * What the benchmarks share: the work counters reported beside the time and the backend choice.
- * Every benchmark runs in two modes: {@code avgt} gives the time per call in ms; {@code thrpt} gives
- * calls per ms and the counters per ms, so {@code mflop} reads as GFLOP/s and {@code mbyte} as GB/s.
+ * The kernel benchmarks run in one mode, {@code thrpt} (so the jar lists and runs each benchmark once): the
+ * score is calls per ms (1 / score is the time per call in ms), and the counters are per ms as well, so
+ * {@code mflop} reads as GFLOP/s and {@code mbyte} as GB/s.
  */
 public final class Work {
     private Work() {}
