@@ -25,7 +25,7 @@ class FlagsFuzzTest {
                 if (r.hasSubcommand() && r.subcommand().commandSpec().userObject() instanceof TrainCommand t
                         && !r.subcommand().isUsageHelpRequested() && !r.subcommand().isVersionHelpRequested())
                     t.settings();
-            } catch (CommandLine.ParameterException | Main.UsageException expected) {
+            } catch (CommandLine.ParameterException | org.jdiffusion.samples.cli.UsageException expected) {   // Main's is one too
                 throw expected;
             } catch (RuntimeException e) {
                 throw new AssertionError("not a usage error: " + e, e);
