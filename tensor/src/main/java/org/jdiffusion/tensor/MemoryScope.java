@@ -107,16 +107,22 @@ public final class MemoryScope implements AutoCloseable {
      */
     public Tensor keep(Tensor t) {
         checkOpen("keep");
-        if (t == null) return null;
-        for (MemoryScope s = CURRENT.get(); s != null; s = s.parent) {
-            if (s.owned.remove(t.storage()) != null) {
-                s.kept++;
-                if (parent != null) parent.owned.put(t.storage(), Boolean.TRUE);
-                return t;
-            }
-            if (s == this) break;
+        MemoryScope owner = t == null ? null : ownerWithin(t.storage());
+        if (owner != null) {
+            owner.owned.remove(t.storage());
+            owner.kept++;
+            if (parent != null) parent.owned.put(t.storage(), Boolean.TRUE);
         }
         return t;
+    }
+
+    /** The scope, from the innermost open one out to this one, that owns {@code s}; null if none of them does. */
+    private MemoryScope ownerWithin(Storage s) {
+        for (MemoryScope c = CURRENT.get(); c != null; c = c.parent) {
+            if (c.owned.containsKey(s)) return c;
+            if (c == this) break;
+        }
+        return null;
     }
 
     /** {@link #keep(Tensor)} for the innermost open scope of this thread, or t itself outside any scope. */
@@ -131,16 +137,12 @@ public final class MemoryScope implements AutoCloseable {
      */
     public boolean release(Tensor t) {
         checkOpen("release");
-        if (t == null) return false;
-        for (MemoryScope s = CURRENT.get(); s != null; s = s.parent) {
-            if (s.owned.remove(t.storage()) != null) {
-                s.released++;
-                t.storage().release();
-                return true;
-            }
-            if (s == this) break;
-        }
-        return false;
+        MemoryScope owner = t == null ? null : ownerWithin(t.storage());
+        if (owner == null) return false;
+        owner.owned.remove(t.storage());
+        owner.released++;
+        t.storage().release();
+        return true;
     }
 
     /** Gives back every storage this scope still owns, and makes the enclosing scope current again. */

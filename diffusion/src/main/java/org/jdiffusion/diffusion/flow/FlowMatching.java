@@ -61,6 +61,11 @@ public final class FlowMatching {
     /** The network's time input for times t [B]: TIME_SCALE·t in {@code like}'s dtype. */
     public static Tensor networkTime(Tensor t, Tensor like) { return t.mul(TIME_SCALE).to(like.dtype()); }
 
+    /** A flow model's network as a {@link org.jdiffusion.diffusion.Denoiser}: its forward at {@link #networkTime}, no gradients. */
+    public static org.jdiffusion.diffusion.NetworkDenoiser denoiser(org.jdiffusion.diffusion.NetworkDenoiser.Forward net) {
+        return new org.jdiffusion.diffusion.NetworkDenoiser((x, t, y) -> net.forward(x, networkTime(t, x.data()), y));
+    }
+
     /** A float [B] tensor holding t for every sample, in {@code like}'s dtype and device. */
     public static Tensor fill(double t, Tensor like) {
         int b = like.size(0);

@@ -32,7 +32,7 @@ public final class Sampling {
     /** The network in eval mode without gradients, with the time input its process expects. */
     public static Denoiser denoiser(Nets.Net net, ProcessKind process) {
         if (process == ProcessKind.DIFFUSION) return denoiser(net);
-        return new NetworkDenoiser((x, t, y) -> net.forward(x, FlowMatching.networkTime(t, x.data()), y));
+        return FlowMatching.denoiser(net::forward);
     }
 
     /** The network (in eval mode, as loaded) without gradients: diffusion's one network adapter. */

@@ -227,7 +227,6 @@ final class RunOutputs {
 
     /** The network without gradients, given the time input its process expects. */
     static Denoiser previewDenoiser(Nets.Net net, ProcessKind process) {
-        return process == ProcessKind.FLOW ? new NetworkDenoiser((xx, t, yy) -> net.forward(xx, FlowMatching.networkTime(t, xx.data()), yy))
-                : new NetworkDenoiser(net::forward);
+        return process == ProcessKind.FLOW ? FlowMatching.denoiser(net::forward) : new NetworkDenoiser(net::forward);
     }
 }
